@@ -1,0 +1,46 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { root } from './paths.ts'
+
+/** Configuration keys the Worker reads (API.md section 4, plus the local bridge). */
+export const CONFIG_KEYS = [
+  'DATABASE_URL',
+  'DATABASE_WS_PROXY',
+  'AUTH0_DOMAIN',
+  'AUTH0_AUDIENCE',
+  'AUTH0_ISSUER',
+  'AUTH0_JWKS_URL',
+  'CORS_ORIGINS',
+] as const
+
+/**
+ * What the developer set explicitly: `.dev.vars`, then the environment on top.
+ * These always win over the defaults the dev tooling would otherwise supply.
+ */
+export function explicitConfig(): Record<string, string> {
+  const file = join(root, '.dev.vars')
+  const values: Record<string, string> = existsSync(file) ? parseDotenv(readFileSync(file, 'utf8')) : {}
+  for (const key of CONFIG_KEYS) {
+    const value = process.env[key]
+    if (value) values[key] = value
+  }
+  for (const key of Object.keys(values)) if (values[key] === '') delete values[key]
+  return values
+}
+
+function parseDotenv(text: string): Record<string, string> {
+  const values: Record<string, string> = {}
+  for (const line of text.split(/\r?\n/)) {
+    const match = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line)
+    if (!match) continue
+    const [, key, raw = ''] = match
+    values[key as string] = /^(["']).*\1$/.test(raw) ? raw.slice(1, -1) : raw.replace(/\s+#.*$/, '')
+  }
+  return values
+}
+
+/** Whether a Postgres URL points at this machine (and so needs our bridge). */
+export function isLocalDatabase(url: string): boolean {
+  const host = new URL(url).hostname
+  return host === 'localhost' || host === '127.0.0.1' || host === '[::1]'
+}

@@ -1,0 +1,28 @@
+import { PGlite } from '@electric-sql/pglite'
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket'
+import { drizzle } from 'drizzle-orm/pglite'
+import { migrate } from 'drizzle-orm/pglite/migrator'
+import { migrationsFolder } from './paths.ts'
+
+export type EmbeddedPostgres = { db: PGlite; port: number; close(): Promise<void> }
+
+/**
+ * PGlite, migrated, listening as a Postgres server on 127.0.0.1.
+ * `dataDir` undefined keeps it in memory (tests); a folder keeps it on disk (dev).
+ */
+export async function startEmbeddedPostgres(dataDir?: string, port = 0): Promise<EmbeddedPostgres> {
+  const db = await PGlite.create(dataDir)
+  await migrate(drizzle({ client: db }), { migrationsFolder })
+  // PGlite is one connection; the server multiplexes the Worker's pools onto it.
+  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port, maxConnections: 100 })
+  await server.start()
+  const address = server.getServerConn()
+  return {
+    db,
+    port: Number(address.split(':').at(-1)),
+    async close() {
+      await server.stop()
+      await db.close()
+    },
+  }
+}

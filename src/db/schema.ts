@@ -1,0 +1,54 @@
+import { sql } from 'drizzle-orm'
+import { check, date, index, integer, numeric, pgTable, primaryKey, varchar } from 'drizzle-orm/pg-core'
+
+// The rules of API.md section 1 are enforced here as well as in the zod
+// schemas: the database is the last line, whoever writes to it.
+
+export const actors = pgTable(
+  'actors',
+  {
+    id: integer().primaryKey().generatedAlwaysAsIdentity(),
+    name: varchar({ length: 100 }).notNull(),
+    age: integer().notNull(),
+    gender: varchar({ length: 30 }).notNull().default('Other'),
+  },
+  (t) => [
+    check('actors_name_trimmed', sql`${t.name} = btrim(${t.name}) and char_length(${t.name}) between 1 and 100`),
+    check('actors_age_range', sql`${t.age} between 0 and 150`),
+    check('actors_gender_trimmed', sql`${t.gender} = btrim(${t.gender}) and char_length(${t.gender}) between 1 and 30`),
+  ],
+)
+
+export const movies = pgTable(
+  'movies',
+  {
+    id: integer().primaryKey().generatedAlwaysAsIdentity(),
+    title: varchar({ length: 200 }).notNull(),
+    releaseDate: date('release_date', { mode: 'string' }).notNull(),
+  },
+  (t) => [check('movies_title_trimmed', sql`${t.title} = btrim(${t.title}) and char_length(${t.title}) between 1 and 200`)],
+)
+
+export const castings = pgTable(
+  'castings',
+  {
+    movieId: integer('movie_id')
+      .notNull()
+      .references(() => movies.id, { onDelete: 'cascade' }),
+    actorId: integer('actor_id')
+      .notNull()
+      .references(() => actors.id, { onDelete: 'cascade' }),
+    fee: numeric({ precision: 12, scale: 2, mode: 'number' }),
+  },
+  (t) => [
+    primaryKey({ columns: [t.movieId, t.actorId] }),
+    // The primary key serves lookups by movie; this one serves an actor's
+    // filmography and the cascade when an actor is deleted.
+    index('castings_actor_id_idx').on(t.actorId),
+    check('castings_fee_not_negative', sql`${t.fee} >= 0`),
+  ],
+)
+
+export type ActorRow = typeof actors.$inferSelect
+export type MovieRow = typeof movies.$inferSelect
+export type CastingRow = typeof castings.$inferSelect

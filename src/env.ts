@@ -1,0 +1,25 @@
+import type { Database } from './db/client'
+
+/**
+ * The Worker's bindings: the `[vars]` of wrangler.toml (typed by `wrangler
+ * types`) plus what is never written there.
+ */
+export type Bindings = Env & {
+  /** Secret. The Postgres connection string (Neon in production). */
+  DATABASE_URL: string
+  /**
+   * Local only: `host:port` of a WebSocket-to-TCP bridge in front of a plain
+   * Postgres (PGlite or a local server). Unset in production, where Neon's
+   * own proxy answers.
+   */
+  DATABASE_WS_PROXY?: string
+}
+
+export type AppEnv = {
+  Bindings: Bindings
+  Variables: {
+    db: Database
+    /** The token's `sub`, for the request log; set once a token is verified. */
+    subject?: string
+  }
+}

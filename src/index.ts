@@ -1,0 +1,43 @@
+import { Hono } from 'hono'
+import { HTTPException } from 'hono/http-exception'
+import { requestId } from 'hono/request-id'
+import { secureHeaders } from 'hono/secure-headers'
+import type { AppEnv } from './env'
+import { ApiError, databaseUnavailable, envelope, isDatabaseUnavailable, messageFor } from './errors'
+import { methodNotAllowed } from './middleware/method-not-allowed'
+import { requestLog } from './middleware/request-log'
+import { health } from './routes/health'
+
+const app = new Hono<AppEnv>()
+
+app.use(requestId({ headerName: 'X-Request-Id' }))
+app.use(requestLog)
+app.use(secureHeaders())
+
+app.route('/health', health)
+
+app.notFound((c) => {
+  const allowed = methodNotAllowed(app, c.req.path)
+  if (allowed) return envelope(c, 405, 'method not allowed', { Allow: allowed })
+  return envelope(c, 404, 'resource not found')
+})
+
+app.onError((error, c) => {
+  if (error instanceof HTTPException) {
+    const headers = error instanceof ApiError ? error.headers : {}
+    if (error.status >= 500)
+      console.error(JSON.stringify({ level: 'error', requestId: c.var.requestId, error: String(error.cause ?? error) }))
+    return envelope(c, error.status as 400, messageFor(error), headers)
+  }
+  if (isDatabaseUnavailable(error)) {
+    const unavailable = databaseUnavailable()
+    console.error(
+      JSON.stringify({ level: 'error', requestId: c.var.requestId, error: 'database unavailable', cause: String(error.cause ?? error) }),
+    )
+    return envelope(c, 503, unavailable.message, unavailable.headers)
+  }
+  console.error(JSON.stringify({ level: 'error', requestId: c.var.requestId, error: String(error), stack: error.stack }))
+  return envelope(c, 500, 'internal server error')
+})
+
+export default app

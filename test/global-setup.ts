@@ -1,0 +1,118 @@
+// Runs in Node, before any test file: starts the database (PGlite in memory, or
+// a fresh database on TEST_DATABASE_URL's server), the WebSocket bridge, and a
+// stand-in for Auth0's JWKS endpoint; hands their addresses to the Worker's
+// bindings and to the tests through `provide`.
+import { createServer, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { exportJWK, generateKeyPair } from 'jose'
+import pg from 'pg'
+import type { TestProject } from 'vitest/node'
+import { type BridgeMode, startBridge } from '../scripts/lib/bridge.ts'
+import { migrateServer } from '../scripts/lib/migrate.ts'
+import { startEmbeddedPostgres } from '../scripts/lib/pglite.ts'
+
+export const TEST_KID = 'test-key-1'
+
+export default async function setup(project: TestProject) {
+  const teardowns: Array<() => Promise<unknown>> = []
+
+  let databaseUrl: string
+  const serverUrl = process.env.TEST_DATABASE_URL
+  if (serverUrl) {
+    const name = `casting_test_${process.pid}_${Date.now()}`
+    const admin = new pg.Client({ connectionString: serverUrl })
+    await admin.connect()
+    await admin.query(`create database ${name}`)
+    await admin.end()
+    const url = new URL(serverUrl)
+    url.pathname = `/${name}`
+    databaseUrl = url.toString()
+    await migrateServer(databaseUrl)
+    teardowns.push(async () => {
+      const client = new pg.Client({ connectionString: serverUrl })
+      await client.connect()
+      await client.query(`drop database if exists ${name} with (force)`)
+      await client.end()
+    })
+  } else {
+    const embedded = await startEmbeddedPostgres()
+    teardowns.push(() => embedded.close())
+    databaseUrl = `postgres://postgres@127.0.0.1:${embedded.port}/postgres`
+  }
+
+  const { hostname, port } = new URL(databaseUrl)
+  const bridge = await startBridge({ host: hostname, port: Number(port || 5432) })
+  teardowns.push(() => bridge.close())
+
+  const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true })
+  const publicJwk = { ...(await exportJWK(publicKey)), kid: TEST_KID, alg: 'RS256', use: 'sig' }
+  const services = await startServices(JSON.stringify({ keys: [publicJwk] }), (mode) => bridge.setMode(mode))
+  teardowns.push(() => services.close())
+
+  project.provide('bindings', {
+    DATABASE_URL: databaseUrl,
+    DATABASE_WS_PROXY: `127.0.0.1:${bridge.port}`,
+    AUTH0_DOMAIN: 'casting-agency.test.auth0.example',
+    AUTH0_AUDIENCE: 'https://casting-agency.test/api',
+    AUTH0_ISSUER: '',
+    AUTH0_JWKS_URL: `${services.url}/jwks.json`,
+    CORS_ORIGINS: 'https://app.example.com,https://admin.example.com',
+  })
+  project.provide('signingKey', { ...(await exportJWK(privateKey)), kid: TEST_KID })
+  project.provide('servicesUrl', services.url)
+
+  return async () => {
+    for (const teardown of teardowns.reverse()) await teardown()
+  }
+}
+
+/**
+ * The parts outside our control, with their failure modes on demand:
+ * - GET /jwks.json: the tenant's keys; /jwks-500.json answers 500;
+ *   /jwks-hang.json never answers; GET /hits?path=… counts requests to a path.
+ * - POST /bridge/up|down|hang: the database's reachability, through the bridge.
+ */
+async function startServices(jwks: string, setBridgeMode: (mode: BridgeMode) => Promise<void>) {
+  const hits = new Map<string, number>()
+  const hanging = new Set<ServerResponse>()
+  const server = createServer(async (request, response) => {
+    const url = new URL(request.url ?? '/', 'http://services')
+    hits.set(url.pathname, (hits.get(url.pathname) ?? 0) + 1)
+    const json = (status: number, body: string) => response.writeHead(status, { 'content-type': 'application/json' }).end(body)
+    if (request.method === 'POST' && url.pathname.startsWith('/bridge/')) {
+      await setBridgeMode(url.pathname.slice('/bridge/'.length) as BridgeMode)
+      return json(200, '{}')
+    }
+    switch (url.pathname) {
+      case '/jwks.json':
+        return json(200, jwks)
+      case '/jwks-500.json':
+        return json(500, '{"error":"internal"}')
+      case '/jwks-hang.json':
+        hanging.add(response)
+        return
+      case '/hits':
+        return json(200, JSON.stringify({ hits: hits.get(url.searchParams.get('path') ?? '') ?? 0 }))
+      default:
+        return json(404, '{}')
+    }
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const response of hanging) response.destroy()
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  }
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    bindings: Record<string, string>
+    signingKey: import('jose').JWK
+    servicesUrl: string
+  }
+}

@@ -1,0 +1,78 @@
+import { env, exports } from 'cloudflare:workers'
+import { drizzle } from 'drizzle-orm/neon-serverless'
+import { importJWK, type JWTPayload, SignJWT } from 'jose'
+import { inject } from 'vitest'
+import { ROLES, type Role } from '../src/auth/permissions'
+import { createPool } from '../src/db/client'
+import * as schema from '../src/db/schema'
+import type { Bindings } from '../src/env'
+
+export const bindings = env as unknown as Bindings
+export const ISSUER = `https://${bindings.AUTH0_DOMAIN}/`
+export const AUDIENCE = bindings.AUTH0_AUDIENCE
+
+type RequestOptions = {
+  method?: string
+  token?: string
+  /** An object is sent as JSON; a string as it is. */
+  body?: unknown
+  headers?: Record<string, string>
+}
+
+/** A request through the Worker's own fetch handler, as the runtime would make it. */
+export function call(path: string, { method = 'GET', token, body, headers = {} }: RequestOptions = {}) {
+  const init: RequestInit = { method, headers: { ...headers } }
+  const h = init.headers as Record<string, string>
+  if (token) h.Authorization = `Bearer ${token}`
+  if (body !== undefined) {
+    init.body = typeof body === 'string' ? body : JSON.stringify(body)
+    if (typeof body !== 'string' && !Object.keys(h).some((k) => k.toLowerCase() === 'content-type')) h['Content-Type'] = 'application/json'
+  }
+  return exports.default.fetch(new Request(`https://api.test${path}`, init))
+}
+
+export async function callJson<T = Record<string, unknown>>(path: string, options?: RequestOptions) {
+  const response = await call(path, options)
+  return { response, status: response.status, body: (await response.json()) as T & Record<string, unknown> }
+}
+
+type TokenOptions = {
+  permissions?: unknown
+  claims?: JWTPayload
+  header?: Record<string, unknown>
+  expiresIn?: string | number
+  key?: CryptoKey
+}
+
+/** A token signed with the key the test JWKS serves; a role name or explicit permissions. */
+export async function tokenFor(role: Role | null, options: TokenOptions = {}) {
+  const key = options.key ?? ((await importJWK(inject('signingKey'), 'RS256')) as CryptoKey)
+  const permissions = 'permissions' in options ? options.permissions : role ? [...ROLES[role]] : []
+  const payload: JWTPayload = permissions === undefined ? {} : { permissions }
+  const jwt = new SignJWT({ ...payload, ...options.claims })
+    .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: inject('signingKey').kid, ...options.header })
+    .setIssuer(ISSUER)
+    .setAudience(AUDIENCE)
+    .setSubject(`auth0|${role ?? 'nobody'}`)
+    .setIssuedAt()
+    .setExpirationTime(options.expiresIn ?? '1h')
+  return jwt.sign(key)
+}
+
+export type Db = ReturnType<typeof drizzle<typeof schema>>
+
+/** Direct database access for arranging and inspecting data, outside the API. */
+export async function withDb<T>(work: (db: Db) => Promise<T>): Promise<T> {
+  const pool = createPool(bindings)
+  try {
+    return await work(drizzle({ client: pool, schema }))
+  } finally {
+    await pool.end()
+  }
+}
+
+/** Makes the database reachable, unreachable, or silent (through the bridge). */
+export async function setDatabase(mode: 'up' | 'down' | 'hang') {
+  const response = await fetch(`${inject('servicesUrl')}/bridge/${mode}`, { method: 'POST' })
+  if (!response.ok) throw new Error(`bridge ${mode}: ${response.status}`)
+}
