@@ -16,16 +16,16 @@ await withDevDatabase(async (db) => {
   const films = await db
     .insert(movies)
     .values([
-      { title: 'Fargo', releaseDate: '1996-03-08' },
-      { title: 'Orlando', releaseDate: '1992-09-01' },
-      { title: 'The First Movie', releaseDate: '2020-02-16' },
+      { title: 'Fargo', release_date: '1996-03-08' },
+      { title: 'Orlando', release_date: '1992-09-01' },
+      { title: 'The First Movie', release_date: '2020-02-16' },
     ])
     .returning()
   await db.insert(castings).values([
-    { movieId: films[0]!.id, actorId: cast[1]!.id, fee: 250000 },
-    { movieId: films[1]!.id, actorId: cast[2]!.id, fee: 180000.5 },
-    { movieId: films[2]!.id, actorId: cast[0]!.id, fee: null },
-    { movieId: films[2]!.id, actorId: cast[3]!.id, fee: 1200 },
+    { movie_id: films[0]!.id, actor_id: cast[1]!.id, fee: 250000 },
+    { movie_id: films[1]!.id, actor_id: cast[2]!.id, fee: 180000.5 },
+    { movie_id: films[2]!.id, actor_id: cast[0]!.id, fee: null },
+    { movie_id: films[2]!.id, actor_id: cast[3]!.id, fee: 1200 },
   ])
   console.log(`seeded ${cast.length} actors, ${films.length} movies and 4 castings`)
 })

@@ -63,3 +63,10 @@ export function messageFor(error: HTTPException): string {
   if (error.status === 401) return 'Authorization header is expected.'
   return error.status >= 500 ? 'internal server error' : 'resource not found'
 }
+
+/** 404s for a resource id that names nothing (API.md Part A). */
+export const actorNotFound = (id: string | number) => new ApiError(404, `Actor with id ${id} not found in database.`)
+export const movieNotFound = (id: string | number) => new ApiError(404, `Movie with id ${id} not found in database.`)
+
+/** PATCH whose values are all already set (the original's 422). */
+export const nothingToUpdate = () => new ApiError(422, 'provided field values are already set. No update needed.')

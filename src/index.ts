@@ -4,17 +4,28 @@ import { requestId } from 'hono/request-id'
 import { secureHeaders } from 'hono/secure-headers'
 import type { AppEnv } from './env'
 import { ApiError, databaseUnavailable, envelope, isDatabaseUnavailable, messageFor } from './errors'
+import { corsFromConfig } from './middleware/cors'
 import { methodNotAllowed } from './middleware/method-not-allowed'
 import { requestLog } from './middleware/request-log'
+import { actors } from './routes/actors'
 import { health } from './routes/health'
+import { movies } from './routes/movies'
 
 const app = new Hono<AppEnv>()
 
 app.use(requestId({ headerName: 'X-Request-Id' }))
 app.use(requestLog)
 app.use(secureHeaders())
+app.use(corsFromConfig)
+app.use(async (c, next) => {
+  await next()
+  // API answers are per user and per moment; no cache should keep them.
+  if (!c.res.headers.has('Cache-Control')) c.header('Cache-Control', 'no-store')
+})
 
 app.route('/health', health)
+app.route('/actors', actors)
+app.route('/movies', movies)
 
 app.notFound((c) => {
   const allowed = methodNotAllowed(app, c.req.path)

@@ -44,7 +44,7 @@ describe('actors table', () => {
 
 describe('movies table', () => {
   it('rejects an empty title', async () => {
-    expect(await rejects((db) => db.insert(movies).values({ title: '', releaseDate: '2020-02-16' }))).toBe('23514')
+    expect(await rejects((db) => db.insert(movies).values({ title: '', release_date: '2020-02-16' }))).toBe('23514')
   })
 
   it('rejects a date that is not a calendar date', async () => {
@@ -55,9 +55,9 @@ describe('movies table', () => {
 describe('castings table', () => {
   async function movieAndActor() {
     return withDb(async (db) => {
-      const [movie] = await db.insert(movies).values({ title: 'Heat', releaseDate: '1995-12-15' }).returning()
+      const [movie] = await db.insert(movies).values({ title: 'Heat', release_date: '1995-12-15' }).returning()
       const [actor] = await db.insert(actors).values({ name: 'Al', age: 55 }).returning()
-      return { movieId: movie!.id, actorId: actor!.id }
+      return { movie_id: movie!.id, actor_id: actor!.id }
     })
   }
 
@@ -68,8 +68,8 @@ describe('castings table', () => {
   })
 
   it('rejects an orphan casting', async () => {
-    const { movieId } = await movieAndActor()
-    expect(await rejects((db) => db.insert(castings).values({ movieId, actorId: 999 }))).toBe('23503')
+    const { movie_id } = await movieAndActor()
+    expect(await rejects((db) => db.insert(castings).values({ movie_id, actor_id: 999 }))).toBe('23503')
   })
 
   it('rejects a negative fee', async () => {
@@ -80,10 +80,10 @@ describe('castings table', () => {
   it('deletes castings with their actor and with their movie', async () => {
     const first = await movieAndActor()
     const second = await movieAndActor()
-    await withDb((db) => db.insert(castings).values([first, second, { movieId: first.movieId, actorId: second.actorId }]))
-    await withDb((db) => db.execute(sql`delete from actors where id = ${first.actorId}`))
-    await withDb((db) => db.execute(sql`delete from movies where id = ${second.movieId}`))
+    await withDb((db) => db.insert(castings).values([first, second, { movie_id: first.movie_id, actor_id: second.actor_id }]))
+    await withDb((db) => db.execute(sql`delete from actors where id = ${first.actor_id}`))
+    await withDb((db) => db.execute(sql`delete from movies where id = ${second.movie_id}`))
     const left = await withDb((db) => db.select().from(castings))
-    expect(left).toEqual([{ movieId: first.movieId, actorId: second.actorId, fee: null }])
+    expect(left).toEqual([{ movie_id: first.movie_id, actor_id: second.actor_id, fee: null }])
   })
 })

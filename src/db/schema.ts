@@ -2,7 +2,8 @@ import { sql } from 'drizzle-orm'
 import { check, date, index, integer, numeric, pgTable, primaryKey, varchar } from 'drizzle-orm/pg-core'
 
 // The rules of API.md section 1 are enforced here as well as in the zod
-// schemas: the database is the last line, whoever writes to it.
+// schemas: the database is the last line, whoever writes to it. Properties are
+// named as the API's JSON fields, so rows are responses without a mapping.
 
 export const actors = pgTable(
   'actors',
@@ -24,7 +25,7 @@ export const movies = pgTable(
   {
     id: integer().primaryKey().generatedAlwaysAsIdentity(),
     title: varchar({ length: 200 }).notNull(),
-    releaseDate: date('release_date', { mode: 'string' }).notNull(),
+    release_date: date({ mode: 'string' }).notNull(),
   },
   (t) => [check('movies_title_trimmed', sql`${t.title} = btrim(${t.title}) and char_length(${t.title}) between 1 and 200`)],
 )
@@ -32,19 +33,19 @@ export const movies = pgTable(
 export const castings = pgTable(
   'castings',
   {
-    movieId: integer('movie_id')
+    movie_id: integer()
       .notNull()
       .references(() => movies.id, { onDelete: 'cascade' }),
-    actorId: integer('actor_id')
+    actor_id: integer()
       .notNull()
       .references(() => actors.id, { onDelete: 'cascade' }),
     fee: numeric({ precision: 12, scale: 2, mode: 'number' }),
   },
   (t) => [
-    primaryKey({ columns: [t.movieId, t.actorId] }),
+    primaryKey({ columns: [t.movie_id, t.actor_id] }),
     // The primary key serves lookups by movie; this one serves an actor's
     // filmography and the cascade when an actor is deleted.
-    index('castings_actor_id_idx').on(t.actorId),
+    index('castings_actor_id_idx').on(t.actor_id),
     check('castings_fee_not_negative', sql`${t.fee} >= 0`),
   ],
 )

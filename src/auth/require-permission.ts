@@ -1,0 +1,34 @@
+import { createMiddleware } from 'hono/factory'
+import type { AppEnv } from '../env'
+import { ApiError } from '../errors'
+import type { Permission } from './permissions'
+import { authConfig, bearerToken, verifyToken } from './verify-token'
+
+function forbidden(message: string, permission: Permission) {
+  return new ApiError(403, message, {
+    headers: { 'WWW-Authenticate': `Bearer error="insufficient_scope", scope="${permission}"` },
+  })
+}
+
+/**
+ * Lets the request through only with a valid Auth0 access token whose
+ * `permissions` claim (Auth0 RBAC, "Add Permissions in the Access Token")
+ * includes `permission`.
+ * @see https://datatracker.ietf.org/doc/html/rfc6750#section-3.1
+ */
+export const requirePermission = (permission: Permission) =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    const token = bearerToken(c.req.header('Authorization'))
+    const config = authConfig(c.env)
+    if (!config)
+      throw new Error('Auth0 is not configured: set AUTH0_DOMAIN (or AUTH0_ISSUER) and AUTH0_AUDIENCE; AUTH0_JWKS_URL must be https')
+    const payload = await verifyToken(token, config)
+    c.set('subject', typeof payload.sub === 'string' ? payload.sub : undefined)
+
+    const { permissions } = payload
+    if (!Array.isArray(permissions) || !permissions.every((p) => typeof p === 'string')) {
+      throw forbidden('Permissions not included in JWT.', permission)
+    }
+    if (!permissions.includes(permission)) throw forbidden('Permission not found.', permission)
+    await next()
+  })

@@ -1,0 +1,91 @@
+import { decodeProtectedHeader, errors, type JWTPayload, jwtVerify } from 'jose'
+import type { Bindings } from '../env'
+import { ApiError } from '../errors'
+import { keySetFor } from './jwks'
+
+/** A bound on what we are willing to parse; real Auth0 tokens are far smaller. */
+const MAX_TOKEN_LENGTH = 8_192
+/** Clock skew allowed on `exp` and `nbf` (API.md section 3). */
+const CLOCK_TOLERANCE_S = 60
+
+export type AuthConfig = { issuer: string; audience: string; jwksUrl: string }
+
+/** Section 4's configuration, with its defaults; undefined if it is incomplete or unsafe. */
+export function authConfig(env: Bindings): AuthConfig | undefined {
+  const issuer = env.AUTH0_ISSUER || (env.AUTH0_DOMAIN ? `https://${env.AUTH0_DOMAIN}/` : '')
+  const audience = env.AUTH0_AUDIENCE
+  if (!issuer || !audience) return undefined
+  const jwksUrl = env.AUTH0_JWKS_URL || `${issuer.endsWith('/') ? issuer : `${issuer}/`}.well-known/jwks.json`
+  let url: URL
+  try {
+    url = new URL(jwksUrl)
+  } catch {
+    return undefined
+  }
+  // Keys fetched in the clear could be swapped in transit; only a local issuer may.
+  const local = url.hostname === 'localhost' || url.hostname === '127.0.0.1'
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && local)) return undefined
+  return { issuer, audience, jwksUrl }
+}
+
+/** A 401 with the contract's message and RFC 6750's challenge. */
+export function unauthorized(message: string, tokenSent: boolean) {
+  return new ApiError(401, message, {
+    headers: { 'WWW-Authenticate': tokenSent ? 'Bearer error="invalid_token"' : 'Bearer' },
+  })
+}
+
+/**
+ * The bearer token of an `Authorization` header, or the contract's 401.
+ * @see https://datatracker.ietf.org/doc/html/rfc6750#section-2.1
+ */
+export function bearerToken(header: string | undefined): string {
+  if (!header?.trim()) throw unauthorized('Authorization header is expected.', false)
+  const parts = header.trim().split(/\s+/)
+  if (parts[0]?.toLowerCase() !== 'bearer') throw unauthorized('Authorization header must start with "Bearer".', false)
+  if (parts.length === 1) throw unauthorized('Token not found.', false)
+  if (parts.length > 2) throw unauthorized('Authorization header must be bearer token.', true)
+  return parts[1] as string
+}
+
+const PARSE_FAILED = 'Unable to parse authentication token.'
+const NO_KEY = 'Unable to find the appropriate key.'
+
+/** Verifies an Auth0 access token: RS256 only, against the tenant's JWKS, `iss`, `aud`, `exp`, `nbf`. */
+export async function verifyToken(token: string, config: AuthConfig): Promise<JWTPayload> {
+  if (token.length > MAX_TOKEN_LENGTH) throw unauthorized(PARSE_FAILED, true)
+  let header: ReturnType<typeof decodeProtectedHeader>
+  try {
+    header = decodeProtectedHeader(token)
+  } catch {
+    throw unauthorized(PARSE_FAILED, true)
+  }
+  if (header.alg !== 'RS256') throw unauthorized(PARSE_FAILED, true)
+  // With a one-key JWKS jose would accept a token without `kid`; the contract does not.
+  if (typeof header.kid !== 'string' || header.kid === '') throw unauthorized(NO_KEY, true)
+
+  try {
+    const { payload } = await jwtVerify(token, keySetFor(config.jwksUrl), {
+      issuer: config.issuer,
+      audience: config.audience,
+      algorithms: ['RS256'],
+      clockTolerance: CLOCK_TOLERANCE_S,
+      requiredClaims: ['exp'],
+    })
+    return payload
+  } catch (error) {
+    throw toAuthError(error)
+  }
+}
+
+function toAuthError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error // the identity provider is unavailable
+  if (error instanceof errors.JWTExpired) return unauthorized('Token expired.', true)
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    const wrongClaim = error.claim === 'iss' || error.claim === 'aud' || (error.claim === 'nbf' && error.reason === 'check_failed')
+    return unauthorized(wrongClaim ? 'Incorrect claims. Please, check the audience and issuer.' : PARSE_FAILED, true)
+  }
+  if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) return unauthorized(NO_KEY, true)
+  // Bad signature, malformed payload, or garbage that broke a parser.
+  return unauthorized(PARSE_FAILED, true)
+}

@@ -1,0 +1,37 @@
+import { z } from 'zod'
+import { positiveIntParam } from './common'
+
+const NAME_RULE = 'name must be a string of 1 to 100 characters.'
+const AGE_RULE = 'age must be an integer between 0 and 150.'
+const GENDER_RULE = 'gender must be a string of 1 to 30 characters.'
+
+// Missing and null read the same, as in the original: nothing was provided.
+const name = z
+  .string({ error: (issue) => (issue.input == null ? 'no name provided.' : NAME_RULE) })
+  .trim()
+  .min(1, { error: 'no name provided.' })
+  .max(100, { error: NAME_RULE })
+const age = z
+  .number({ error: (issue) => (issue.input == null ? 'no age provided.' : AGE_RULE) })
+  .int({ error: AGE_RULE })
+  .min(0, { error: AGE_RULE })
+  .max(150, { error: AGE_RULE })
+const gender = z.string({ error: GENDER_RULE }).trim().min(1, { error: GENDER_RULE }).max(30, { error: GENDER_RULE })
+
+export const createActorSchema = z.strictObject({ name, age, gender: gender.default('Other') })
+export const updateActorSchema = z.strictObject({ name: name.optional(), age: age.optional(), gender: gender.optional() })
+
+export const listActorsQuery = z.object({
+  page: positiveIntParam('page').default(1),
+})
+
+export const actorSchema = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  age: z.number().int(),
+  gender: z.string(),
+})
+
+export type CreateActor = z.output<typeof createActorSchema>
+export type UpdateActor = z.output<typeof updateActorSchema>
+export type ListActorsQuery = z.output<typeof listActorsQuery>

@@ -1,0 +1,41 @@
+import { z } from 'zod'
+
+/** Ids are positive 32-bit integers (API.md section 1). */
+export const MAX_ID = 2_147_483_647
+
+/** A canonical positive 32-bit integer, or undefined for anything else. */
+export function toId(raw: string): number | undefined {
+  if (!/^[1-9]\d{0,9}$/.test(raw)) return undefined
+  const id = Number(raw)
+  return id <= MAX_ID ? id : undefined
+}
+
+/**
+ * A path id. One that is not a positive 32-bit integer is not an error of
+ * syntax: it names nothing, so the route answers its 404 with the raw text,
+ * and the value never reaches the database.
+ */
+export const pathId = z.string().transform((raw) => ({ raw, id: toId(raw) }))
+export const idParams = z.object({ id: pathId })
+
+/** A query parameter holding a positive integer, with the contract's 400 message. */
+export const positiveIntParam = (name: string, max = MAX_ID) => {
+  const error = `${name} must be a positive integer.`
+  return z
+    .string({ error })
+    .regex(/^\d{1,10}$/, { error })
+    .transform(Number)
+    .pipe(z.number().min(1, { error }).max(max, { error }))
+}
+
+/** Page-based paging of Part A: 10 per page unless asked otherwise. */
+export const DEFAULT_PER_PAGE = 10
+
+export const successSchema = z.object({ success: z.literal(true) })
+
+/** The error envelope of API.md section 2. */
+export const errorSchema = z.object({
+  success: z.literal(false),
+  error: z.number().int().meta({ description: 'The HTTP status.' }),
+  message: z.string(),
+})

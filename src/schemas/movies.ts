@@ -1,0 +1,33 @@
+import { z } from 'zod'
+import { positiveIntParam } from './common'
+import { parseDate } from './dates'
+
+const TITLE_RULE = 'title must be a string of 1 to 200 characters.'
+const DATE_RULE = 'release_date must be a date (YYYY-MM-DD).'
+
+const title = z
+  .string({ error: (issue) => (issue.input == null ? 'no title provided.' : TITLE_RULE) })
+  .trim()
+  .min(1, { error: 'no title provided.' })
+  .max(200, { error: TITLE_RULE })
+const releaseDate = z
+  .string({ error: (issue) => (issue.input == null ? 'no "release_date" provided.' : DATE_RULE) })
+  .meta({ description: '`YYYY-MM-DD`, an ISO 8601 date-time (its date part is kept), or an HTTP-date.', example: '2020-02-16' })
+  .transform((text, ctx) => parseDate(text) ?? (ctx.addIssue({ code: 'custom', message: DATE_RULE, input: text }), z.NEVER))
+
+export const createMovieSchema = z.strictObject({ title, release_date: releaseDate })
+export const updateMovieSchema = z.strictObject({ title: title.optional(), release_date: releaseDate.optional() })
+
+export const listMoviesQuery = z.object({
+  page: positiveIntParam('page').default(1),
+})
+
+export const movieSchema = z.object({
+  id: z.number().int(),
+  title: z.string(),
+  release_date: z.iso.date(),
+})
+
+export type CreateMovie = z.output<typeof createMovieSchema>
+export type UpdateMovie = z.output<typeof updateMovieSchema>
+export type ListMoviesQuery = z.output<typeof listMoviesQuery>

@@ -1,0 +1,76 @@
+import { zValidator } from '@hono/zod-validator'
+import type { ValidationTargets } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { createMiddleware } from 'hono/factory'
+import type { z } from 'zod'
+import { ApiError, INVALID_JSON_BODY } from './errors'
+
+/** API.md section 2: larger bodies answer 413. */
+export const MAX_BODY_BYTES = 64 * 1024
+
+type Issue = z.core.$ZodIssue
+
+/**
+ * The first problem, as the contract words it. Unknown fields come first (the
+ * client is speaking another schema), then fields in the schema's order, which
+ * is the order zod reports them in.
+ */
+function firstIssue(issues: readonly Issue[]): Issue {
+  return issues.find((issue) => issue.code === 'unrecognized_keys') ?? (issues[0] as Issue)
+}
+
+function toApiError(target: keyof ValidationTargets, issues: readonly Issue[]): ApiError {
+  const issue = firstIssue(issues)
+  if (target !== 'json') return new ApiError(400, issue.message) // query strings: a syntax error
+  if (issue.code === 'unrecognized_keys') return new ApiError(422, `unexpected field: ${issue.keys[0]}.`)
+  if (issue.path.length === 0) return new ApiError(400, INVALID_JSON_BODY) // not a JSON object
+  return new ApiError(422, issue.message)
+}
+
+const isEmptyObject = (value: unknown) =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 0
+
+/**
+ * `zValidator` whose failures become the contract's errors: 400 for a query
+ * string or a body that is not a JSON object (nor `{}`, unless `allowEmpty`),
+ * 422 for a field.
+ */
+export const validate = <Target extends keyof ValidationTargets, Schema extends z.ZodType>(
+  target: Target,
+  schema: Schema,
+  { allowEmpty = false } = {},
+) =>
+  zValidator(target, schema, (result) => {
+    if (target === 'json' && !allowEmpty && isEmptyObject(result.data)) throw new ApiError(400, INVALID_JSON_BODY)
+    if (!result.success) throw toApiError(target, result.error.issues)
+  })
+
+const isJson = (contentType: string | undefined) =>
+  !!contentType && /^application\/([\w.-]+\+)?json$/i.test(contentType.split(';')[0]!.trim())
+
+const limitBody = bodyLimit({
+  maxSize: MAX_BODY_BYTES,
+  onError: () => {
+    throw new ApiError(413, 'request body too large.')
+  },
+})
+
+/**
+ * A JSON object body, validated by `schema`. Before zod sees it: at most
+ * 64 KiB (413), and a JSON Content-Type (400; hono's parser answers 400 for
+ * malformed JSON). An `optional` body may also be absent altogether, and then
+ * validates as `{}`.
+ */
+export function jsonBody<Schema extends z.ZodType>(schema: Schema, { optional = false } = {}) {
+  const validator = validate('json', schema, { allowEmpty: optional })
+  const middleware = createMiddleware(async (c, next) =>
+    limitBody(c, async () => {
+      const contentType = c.req.header('Content-Type')
+      const absent = optional && !contentType && (await c.req.text()) === ''
+      if (!isJson(contentType) && !absent) throw new ApiError(400, INVALID_JSON_BODY)
+      return validator(c, next)
+    }),
+  )
+  // Typed as the validator, so handlers keep `c.req.valid('json')`'s inference.
+  return middleware as unknown as typeof validator
+}
