@@ -2,12 +2,14 @@ import { Hono } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { requestId } from 'hono/request-id'
 import { secureHeaders } from 'hono/secure-headers'
+import { withDatabase } from './db/client'
 import type { AppEnv } from './env'
 import { ApiError, databaseUnavailable, envelope, isDatabaseUnavailable, messageFor } from './errors'
 import { corsFromConfig } from './middleware/cors'
 import { methodNotAllowed } from './middleware/method-not-allowed'
 import { requestLog } from './middleware/request-log'
 import { actors } from './routes/actors'
+import { castings } from './routes/castings'
 import { health } from './routes/health'
 import { movies } from './routes/movies'
 
@@ -23,9 +25,12 @@ app.use(async (c, next) => {
   if (!c.res.headers.has('Cache-Control')) c.header('Cache-Control', 'no-store')
 })
 
+app.use(withDatabase)
+
 app.route('/health', health)
 app.route('/actors', actors)
 app.route('/movies', movies)
+app.route('/', castings)
 
 app.notFound((c) => {
   const allowed = methodNotAllowed(app, c.req.path)

@@ -1,4 +1,5 @@
 import { PGlite } from '@electric-sql/pglite'
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket'
 import { drizzle } from 'drizzle-orm/pglite'
 import { migrate } from 'drizzle-orm/pglite/migrator'
@@ -11,7 +12,8 @@ export type EmbeddedPostgres = { db: PGlite; port: number; close(): Promise<void
  * `dataDir` undefined keeps it in memory (tests); a folder keeps it on disk (dev).
  */
 export async function startEmbeddedPostgres(dataDir?: string, port = 0): Promise<EmbeddedPostgres> {
-  const db = await PGlite.create(dataDir)
+  // pg_trgm ships with PGlite but must be loaded; the migrations create it.
+  const db = await PGlite.create(dataDir, { extensions: { pg_trgm } })
   await migrate(drizzle({ client: db }), { migrationsFolder })
   // PGlite is one connection; the server multiplexes the Worker's pools onto it.
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port, maxConnections: 100 })

@@ -17,6 +17,13 @@ export const actors = pgTable(
     check('actors_name_trimmed', sql`${t.name} = btrim(${t.name}) and char_length(${t.name}) between 1 and 100`),
     check('actors_age_range', sql`${t.age} between 0 and 150`),
     check('actors_gender_trimmed', sql`${t.gender} = btrim(${t.gender}) and char_length(${t.gender}) between 1 and 30`),
+    // Listing (API.md Part B): `q` is a case-insensitive substring (trigrams),
+    // `gender` a case-insensitive match, `min_age`/`max_age` a range, and each
+    // sort is by (field, id) so a page is an index range scan.
+    index('actors_name_trgm_idx').using('gin', t.name.op('gin_trgm_ops')),
+    index('actors_gender_lower_idx').on(sql`lower(${t.gender})`),
+    index('actors_age_id_idx').on(t.age, t.id),
+    index('actors_name_id_idx').on(t.name, t.id),
   ],
 )
 
@@ -27,7 +34,12 @@ export const movies = pgTable(
     title: varchar({ length: 200 }).notNull(),
     release_date: date({ mode: 'string' }).notNull(),
   },
-  (t) => [check('movies_title_trimmed', sql`${t.title} = btrim(${t.title}) and char_length(${t.title}) between 1 and 200`)],
+  (t) => [
+    check('movies_title_trimmed', sql`${t.title} = btrim(${t.title}) and char_length(${t.title}) between 1 and 200`),
+    index('movies_title_trgm_idx').using('gin', t.title.op('gin_trgm_ops')),
+    index('movies_title_id_idx').on(t.title, t.id),
+    index('movies_release_date_id_idx').on(t.release_date, t.id),
+  ],
 )
 
 export const castings = pgTable(

@@ -1,41 +1,73 @@
-import { and, eq, getTableColumns } from 'drizzle-orm'
+import { and, eq, gt, gte, ilike, inArray, lte, sql } from 'drizzle-orm'
+import type { IfMatch } from '../conditional'
 import type { Database } from '../db/client'
 import { actors } from '../db/schema'
-import type { CreateActor, UpdateActor } from '../schemas/actors'
+import type { CreateActor, ListActorsQuery, UpdateActor } from '../schemas/actors'
 import { differsFrom } from './changes'
+import { containing, ordering, window } from './listing'
 
-const columns = getTableColumns(actors)
+export const actorColumns = { id: actors.id, name: actors.name, age: actors.age, gender: actors.gender }
 
-/** One page in id order, each row carrying the table's total: one statement. */
-export function listActors(db: Database, { page, perPage }: { page: number; perPage: number }) {
+/** A strong validator: the hash of the row's content, computed where the row is. */
+const etag = sql<string>`md5(row(${actors.id}, ${actors.name}, ${actors.age}, ${actors.gender})::text)`
+
+const ifMatchCondition = (ifMatch: IfMatch) => (ifMatch && !ifMatch.any ? inArray(etag, ifMatch.tags) : undefined)
+
+/** One page of the actors matching the filters, each row carrying their total: one statement. */
+export function listActors(db: Database, query: ListActorsQuery) {
+  const filters = and(
+    query.q === undefined ? undefined : ilike(actors.name, containing(query.q)),
+    query.gender === undefined ? undefined : eq(sql`lower(${actors.gender})`, query.gender.toLowerCase()),
+    query.min_age === undefined ? undefined : gte(actors.age, query.min_age),
+    query.max_age === undefined ? undefined : lte(actors.age, query.max_age),
+  )
+  const { limit, offset } = window(query)
   return db
-    .select({ ...columns, total: db.$count(actors) })
+    .select({ ...actorColumns, total: db.$count(actors, filters) })
     .from(actors)
-    .orderBy(actors.id)
-    .limit(perPage)
-    .offset((page - 1) * perPage)
+    .where(and(filters, query.after === undefined ? undefined : gt(actors.id, query.after)))
+    .orderBy(...ordering(actorColumns, query.sort))
+    .limit(limit)
+    .offset(offset)
 }
 
-export async function createActor(db: Database, values: CreateActor) {
-  const [actor] = await db.insert(actors).values(values).returning()
-  return actor!
-}
-
-/** Writes only if a value differs; undefined when nothing was written. */
-export async function updateActor(db: Database, id: number, changes: UpdateActor) {
+export async function getActor(db: Database, id: number) {
   const [actor] = await db
-    .update(actors)
-    .set(changes)
-    .where(and(eq(actors.id, id), differsFrom(columns, changes)))
-    .returning()
+    .select({ ...actorColumns, etag })
+    .from(actors)
+    .where(eq(actors.id, id))
   return actor
 }
 
-export async function deleteActor(db: Database, id: number) {
-  const [deleted] = await db.delete(actors).where(eq(actors.id, id)).returning({ id: actors.id })
+export async function createActor(db: Database, values: CreateActor) {
+  const [actor] = await db.insert(actors).values(values).returning(actorColumns)
+  return actor!
+}
+
+/**
+ * Writes only if a value differs and `If-Match` (if any) matches the current
+ * content, in one statement, so two clients racing on one ETag cannot both
+ * win. Undefined when nothing was written.
+ */
+export async function updateActor(db: Database, id: number, changes: UpdateActor, ifMatch: IfMatch) {
+  const [actor] = await db
+    .update(actors)
+    .set(changes)
+    .where(and(eq(actors.id, id), differsFrom(actorColumns, changes), ifMatchCondition(ifMatch)))
+    .returning({ ...actorColumns, etag })
+  return actor
+}
+
+export async function deleteActor(db: Database, id: number, ifMatch: IfMatch) {
+  const [deleted] = await db
+    .delete(actors)
+    .where(and(eq(actors.id, id), ifMatchCondition(ifMatch)))
+    .returning({ id: actors.id })
   return deleted
 }
 
-export async function actorExists(db: Database, id: number) {
-  return (await db.$count(actors, eq(actors.id, id))) > 0
+/** The current ETag, or undefined if there is no such actor: why a write did not happen. */
+export async function currentActorEtag(db: Database, id: number) {
+  const [row] = await db.select({ etag }).from(actors).where(eq(actors.id, id))
+  return row?.etag
 }

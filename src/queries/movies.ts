@@ -1,41 +1,67 @@
-import { and, eq, getTableColumns } from 'drizzle-orm'
+import { and, eq, gt, gte, ilike, inArray, lte, sql } from 'drizzle-orm'
+import type { IfMatch } from '../conditional'
 import type { Database } from '../db/client'
 import { movies } from '../db/schema'
-import type { CreateMovie, UpdateMovie } from '../schemas/movies'
+import type { CreateMovie, ListMoviesQuery, UpdateMovie } from '../schemas/movies'
 import { differsFrom } from './changes'
+import { containing, ordering, window } from './listing'
 
-const columns = getTableColumns(movies)
+export const movieColumns = { id: movies.id, title: movies.title, release_date: movies.release_date }
 
-/** One page in id order, each row carrying the table's total: one statement. */
-export function listMovies(db: Database, { page, perPage }: { page: number; perPage: number }) {
+/** A strong validator: the hash of the row's content, computed where the row is. */
+const etag = sql<string>`md5(row(${movies.id}, ${movies.title}, ${movies.release_date})::text)`
+
+const ifMatchCondition = (ifMatch: IfMatch) => (ifMatch && !ifMatch.any ? inArray(etag, ifMatch.tags) : undefined)
+
+/** One page of the movies matching the filters, each row carrying their total: one statement. */
+export function listMovies(db: Database, query: ListMoviesQuery) {
+  const filters = and(
+    query.q === undefined ? undefined : ilike(movies.title, containing(query.q)),
+    query.released_from === undefined ? undefined : gte(movies.release_date, query.released_from),
+    query.released_to === undefined ? undefined : lte(movies.release_date, query.released_to),
+  )
+  const { limit, offset } = window(query)
   return db
-    .select({ ...columns, total: db.$count(movies) })
+    .select({ ...movieColumns, total: db.$count(movies, filters) })
     .from(movies)
-    .orderBy(movies.id)
-    .limit(perPage)
-    .offset((page - 1) * perPage)
+    .where(and(filters, query.after === undefined ? undefined : gt(movies.id, query.after)))
+    .orderBy(...ordering(movieColumns, query.sort))
+    .limit(limit)
+    .offset(offset)
 }
 
-export async function createMovie(db: Database, values: CreateMovie) {
-  const [movie] = await db.insert(movies).values(values).returning()
-  return movie!
-}
-
-/** Writes only if a value differs; undefined when nothing was written. */
-export async function updateMovie(db: Database, id: number, changes: UpdateMovie) {
+export async function getMovie(db: Database, id: number) {
   const [movie] = await db
-    .update(movies)
-    .set(changes)
-    .where(and(eq(movies.id, id), differsFrom(columns, changes)))
-    .returning()
+    .select({ ...movieColumns, etag })
+    .from(movies)
+    .where(eq(movies.id, id))
   return movie
 }
 
-export async function deleteMovie(db: Database, id: number) {
-  const [deleted] = await db.delete(movies).where(eq(movies.id, id)).returning({ id: movies.id })
+export async function createMovie(db: Database, values: CreateMovie) {
+  const [movie] = await db.insert(movies).values(values).returning(movieColumns)
+  return movie!
+}
+
+/** As updateActor: the change, the no-op check and If-Match in one statement. */
+export async function updateMovie(db: Database, id: number, changes: UpdateMovie, ifMatch: IfMatch) {
+  const [movie] = await db
+    .update(movies)
+    .set(changes)
+    .where(and(eq(movies.id, id), differsFrom(movieColumns, changes), ifMatchCondition(ifMatch)))
+    .returning({ ...movieColumns, etag })
+  return movie
+}
+
+export async function deleteMovie(db: Database, id: number, ifMatch: IfMatch) {
+  const [deleted] = await db
+    .delete(movies)
+    .where(and(eq(movies.id, id), ifMatchCondition(ifMatch)))
+    .returning({ id: movies.id })
   return deleted
 }
 
-export async function movieExists(db: Database, id: number) {
-  return (await db.$count(movies, eq(movies.id, id))) > 0
+export async function currentMovieEtag(db: Database, id: number) {
+  const [row] = await db.select({ etag }).from(movies).where(eq(movies.id, id))
+  return row?.etag
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { positiveIntParam } from './common'
+import { ageParam, checkCursor, pagingParams, sortParam, textParam } from './listing'
 
 const NAME_RULE = 'name must be a string of 1 to 100 characters.'
 const AGE_RULE = 'age must be an integer between 0 and 150.'
@@ -21,9 +21,16 @@ const gender = z.string({ error: GENDER_RULE }).trim().min(1, { error: GENDER_RU
 export const createActorSchema = z.strictObject({ name, age, gender: gender.default('Other') })
 export const updateActorSchema = z.strictObject({ name: name.optional(), age: age.optional(), gender: gender.optional() })
 
-export const listActorsQuery = z.object({
-  page: positiveIntParam('page').default(1),
-})
+export const listActorsQuery = z
+  .object({
+    q: textParam('q', 100).optional(),
+    gender: textParam('gender', 30).optional(),
+    min_age: ageParam('min_age').optional(),
+    max_age: ageParam('max_age').optional(),
+    sort: sortParam(['id', 'name', 'age']).optional(),
+    ...pagingParams,
+  })
+  .superRefine(checkCursor)
 
 export const actorSchema = z.object({
   id: z.number().int(),

@@ -28,9 +28,6 @@ export const positiveIntParam = (name: string, max = MAX_ID) => {
     .pipe(z.number().min(1, { error }).max(max, { error }))
 }
 
-/** Page-based paging of Part A: 10 per page unless asked otherwise. */
-export const DEFAULT_PER_PAGE = 10
-
 export const successSchema = z.object({ success: z.literal(true) })
 
 /** The error envelope of API.md section 2. */

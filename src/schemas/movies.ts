@@ -1,6 +1,6 @@
 import { z } from 'zod'
-import { positiveIntParam } from './common'
 import { parseDate } from './dates'
+import { checkCursor, dateParam, pagingParams, sortParam, textParam } from './listing'
 
 const TITLE_RULE = 'title must be a string of 1 to 200 characters.'
 const DATE_RULE = 'release_date must be a date (YYYY-MM-DD).'
@@ -18,9 +18,15 @@ const releaseDate = z
 export const createMovieSchema = z.strictObject({ title, release_date: releaseDate })
 export const updateMovieSchema = z.strictObject({ title: title.optional(), release_date: releaseDate.optional() })
 
-export const listMoviesQuery = z.object({
-  page: positiveIntParam('page').default(1),
-})
+export const listMoviesQuery = z
+  .object({
+    q: textParam('q', 200).optional(),
+    released_from: dateParam('released_from').optional(),
+    released_to: dateParam('released_to').optional(),
+    sort: sortParam(['id', 'title', 'release_date']).optional(),
+    ...pagingParams,
+  })
+  .superRefine(checkCursor)
 
 export const movieSchema = z.object({
   id: z.number().int(),

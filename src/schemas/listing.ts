@@ -1,0 +1,61 @@
+import { z } from 'zod'
+import { positiveIntParam } from './common'
+import { parseDate } from './dates'
+
+/** Rows per page unless `per_page` says otherwise, and its bound (API.md Part B). */
+export const DEFAULT_PER_PAGE = 10
+export const MAX_PER_PAGE = 100
+
+const boundedInt = (name: string, min: number, max: number) => {
+  const error = `${name} must be an integer between ${min} and ${max}.`
+  return z
+    .string({ error })
+    .regex(/^\d{1,4}$/, { error })
+    .transform(Number)
+    .pipe(z.number().min(min, { error }).max(max, { error }))
+}
+
+export const textParam = (name: string, max: number) =>
+  z
+    .string({ error: `${name} must be a string of at most ${max} characters.` })
+    .max(max, { error: `${name} must be a string of at most ${max} characters.` })
+
+export const dateParam = (name: string) => {
+  const error = `${name} must be a date (YYYY-MM-DD).`
+  return z
+    .string({ error })
+    .transform((text, ctx) => parseDate(text) ?? (ctx.addIssue({ code: 'custom', message: error, input: text }), z.NEVER))
+}
+
+export const ageParam = (name: string) => boundedInt(name, 0, 150)
+
+/** `sort`: one of `fields`, `-` first for descending. */
+export function sortParam<const Field extends string>(fields: readonly [Field, ...Field[]]) {
+  const values = fields.flatMap((field) => [field, `-${field}`]) as [string, ...string[]]
+  return z.enum(values, { error: `sort must be one of ${fields.join(', ')}, each optionally prefixed with -.` }).transform((value) => ({
+    field: value.replace(/^-/, '') as Field,
+    descending: value.startsWith('-'),
+  }))
+}
+
+/**
+ * What every list takes: `page` or the keyset cursor `after` (rows after that
+ * id, in id order), and `per_page`. Filters and `sort` are each resource's.
+ */
+export const pagingParams = {
+  page: positiveIntParam('page').optional(),
+  per_page: boundedInt('per_page', 1, MAX_PER_PAGE).default(DEFAULT_PER_PAGE),
+  after: positiveIntParam('after').optional(),
+}
+
+/**
+ * A cursor walks in id order from where it was; a page number or another
+ * order would contradict it, so the combination is refused, not ignored.
+ */
+export function checkCursor(query: { page?: number; after?: number; sort?: { field: string; descending: boolean } }, ctx: z.RefinementCtx) {
+  if (query.after === undefined) return
+  if (query.page !== undefined) ctx.addIssue({ code: 'custom', path: ['page'], message: 'page must be absent when after is given.' })
+  else if (query.sort && (query.sort.field !== 'id' || query.sort.descending)) {
+    ctx.addIssue({ code: 'custom', path: ['sort'], message: 'sort must be id when after is given.' })
+  }
+}
