@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest'
+import { actors, movies } from '../src/db/schema'
+import { call, callJson, tokenFor, withDb } from './helpers'
+
+const producer = () => tokenFor('producer')
+
+async function oneActor() {
+  await withDb((db) => db.insert(actors).values({ name: 'Ada', age: 30, gender: 'Female' }))
+}
+
+describe('GET /actors/:id', () => {
+  it('answers the actor with a strong ETag', async () => {
+    await oneActor()
+    const { response, status, body } = await callJson('/actors/1', { token: await tokenFor('assistant') })
+    expect(status).toBe(200)
+    expect(body).toEqual({ success: true, actor: { id: 1, name: 'Ada', age: 30, gender: 'Female' } })
+    expect(response.headers.get('ETag')).toMatch(/^"[0-9a-f]{32}"$/)
+  })
+
+  it('answers 304 without a body for a matching If-None-Match, 200 otherwise', async () => {
+    await oneActor()
+    const token = await producer()
+    const etag = (await call('/actors/1', { token })).headers.get('ETag')!
+    const cached = await call('/actors/1', { token, headers: { 'If-None-Match': etag } })
+    expect(cached.status).toBe(304)
+    expect(await cached.text()).toBe('')
+    expect(cached.headers.get('ETag')).toBe(etag)
+    expect(cached.headers.get('X-Request-Id')).toBeTruthy()
+    const stale = await call('/actors/1', { token, headers: { 'If-None-Match': '"0123"' } })
+    expect(stale.status).toBe(200)
+  })
+
+  it('changes the ETag when the actor changes, and only then', async () => {
+    await oneActor()
+    const token = await producer()
+    const first = (await call('/actors/1', { token })).headers.get('ETag')
+    expect((await call('/actors/1', { token })).headers.get('ETag')).toBe(first)
+    await call('/actors/1', { method: 'PATCH', token, body: { age: 31 } })
+    expect((await call('/actors/1', { token })).headers.get('ETag')).not.toBe(first)
+  })
+
+  it('answers 404 for an unknown or malformed id', async () => {
+    const token = await producer()
+    expect((await callJson('/actors/3', { token })).body.message).toBe('Actor with id 3 not found in database.')
+    expect((await callJson('/actors/3x', { token })).body.message).toBe('Actor with id 3x not found in database.')
+  })
+})
+
+describe('GET /movies/:id', () => {
+  it('answers the movie with an ETag, and 304 when it matches', async () => {
+    await withDb((db) => db.insert(movies).values({ title: 'Heat', release_date: '1995-12-15' }))
+    const token = await tokenFor('assistant')
+    const { response, body } = await callJson('/movies/1', { token })
+    expect(body).toEqual({ success: true, movie: { id: 1, title: 'Heat', release_date: '1995-12-15' } })
+    const etag = response.headers.get('ETag')!
+    expect((await call('/movies/1', { token, headers: { 'If-None-Match': `W/"x", ${etag}` } })).status).toBe(304)
+  })
+})
+
+describe('PATCH with If-Match', () => {
+  it('writes when the ETag matches and answers the new ETag', async () => {
+    await oneActor()
+    const token = await producer()
+    const etag = (await call('/actors/1', { token })).headers.get('ETag')!
+    const { response, status } = await callJson('/actors/1', { method: 'PATCH', token, body: { age: 31 }, headers: { 'If-Match': etag } })
+    expect(status).toBe(200)
+    const newEtag = response.headers.get('ETag')
+    expect(newEtag).not.toBe(etag)
+    expect((await call('/actors/1', { token })).headers.get('ETag')).toBe(newEtag)
+  })
+
+  it('answers 412 for a stale ETag and writes nothing', async () => {
+    await oneActor()
+    const token = await producer()
+    const etag = (await call('/actors/1', { token })).headers.get('ETag')!
+    await call('/actors/1', { method: 'PATCH', token, body: { age: 31 } })
+    const { status, body } = await callJson('/actors/1', { method: 'PATCH', token, body: { name: 'Bea' }, headers: { 'If-Match': etag } })
+    expect(status).toBe(412)
+    expect(body).toEqual({ success: false, error: 412, message: 'resource has changed; fetch it again and retry.' })
+    expect((await withDb((db) => db.select().from(actors)))[0]?.name).toBe('Ada')
+  })
+
+  it('treats a weak ETag as never matching, and * as matching any', async () => {
+    await oneActor()
+    const token = await producer()
+    const etag = (await call('/actors/1', { token })).headers.get('ETag')!
+    expect((await call('/actors/1', { method: 'PATCH', token, body: { age: 40 }, headers: { 'If-Match': `W/${etag}` } })).status).toBe(412)
+    expect((await call('/actors/1', { method: 'PATCH', token, body: { age: 41 }, headers: { 'If-Match': '*' } })).status).toBe(200)
+  })
+
+  it('answers 404 before 412 for an unknown id', async () => {
+    const { status } = await callJson('/movies/4', {
+      method: 'PATCH',
+      token: await producer(),
+      body: { title: 'X' },
+      headers: { 'If-Match': '"a"' },
+    })
+    expect(status).toBe(404)
+  })
+
+  it('lets exactly one of two concurrent PATCHes with the same If-Match win', async () => {
+    await oneActor()
+    const token = await producer()
+    const etag = (await call('/actors/1', { token })).headers.get('ETag')!
+    const results = await Promise.all(
+      [50, 60].map((age) => call('/actors/1', { method: 'PATCH', token, body: { age }, headers: { 'If-Match': etag } })),
+    )
+    expect(results.map((r) => r.status).sort()).toEqual([200, 412])
+    const winner = (await results.find((r) => r.status === 200)!.json()) as { actor: { age: number }[] }
+    const [row] = await withDb((db) => db.select().from(actors))
+    expect(row?.age).toBe(winner.actor[0]?.age)
+  })
+})
+
+describe('DELETE with If-Match', () => {
+  it('answers 412 for a stale ETag and deletes nothing, then deletes with the current one', async () => {
+    await withDb((db) => db.insert(movies).values({ title: 'Heat', release_date: '1995-12-15' }))
+    const token = await producer()
+    const etag = (await call('/movies/1', { token })).headers.get('ETag')!
+    await call('/movies/1', { method: 'PATCH', token, body: { title: 'Heat (1995)' } })
+    const stale = await callJson('/movies/1', { method: 'DELETE', token, headers: { 'If-Match': etag } })
+    expect(stale.status).toBe(412)
+    expect(await withDb((db) => db.$count(movies))).toBe(1)
+    const current = (await call('/movies/1', { token })).headers.get('ETag')!
+    const { status, body } = await callJson('/movies/1', { method: 'DELETE', token, headers: { 'If-Match': current } })
+    expect(status).toBe(200)
+    expect(body).toEqual({ success: true, deleted: 1 })
+  })
+})
