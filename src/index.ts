@@ -10,6 +10,7 @@ import { methodNotAllowed } from './middleware/method-not-allowed'
 import { requestLog } from './middleware/request-log'
 import { actors } from './routes/actors'
 import { castings } from './routes/castings'
+import { docs } from './routes/docs'
 import { health } from './routes/health'
 import { movies } from './routes/movies'
 
@@ -31,6 +32,7 @@ app.route('/health', health)
 app.route('/actors', actors)
 app.route('/movies', movies)
 app.route('/', castings)
+app.route('/', docs(app))
 
 app.notFound((c) => {
   const allowed = methodNotAllowed(app, c.req.path)

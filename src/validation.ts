@@ -4,6 +4,7 @@ import { bodyLimit } from 'hono/body-limit'
 import { createMiddleware } from 'hono/factory'
 import type { z } from 'zod'
 import { ApiError, INVALID_JSON_BODY } from './errors'
+import { documented } from './openapi'
 
 /** API.md section 2: larger bodies answer 413. */
 export const MAX_BODY_BYTES = 64 * 1024
@@ -40,10 +41,14 @@ export const validate = <Target extends keyof ValidationTargets, Schema extends 
   schema: Schema,
   { allowEmpty = false } = {},
 ) =>
-  zValidator(target, schema, (result) => {
-    if (target === 'json' && !allowEmpty && isEmptyObject(result.data)) throw new ApiError(400, INVALID_JSON_BODY)
-    if (!result.success) throw toApiError(target, result.error.issues)
-  })
+  documented(
+    zValidator(target, schema, (result) => {
+      if (target === 'json' && !allowEmpty && isEmptyObject(result.data)) throw new ApiError(400, INVALID_JSON_BODY)
+      if (!result.success) throw toApiError(target, result.error.issues)
+    }),
+    target,
+    schema,
+  )
 
 const isJson = (contentType: string | undefined) =>
   !!contentType && /^application\/([\w.-]+\+)?json$/i.test(contentType.split(';')[0]!.trim())
@@ -72,5 +77,5 @@ export function jsonBody<Schema extends z.ZodType>(schema: Schema, { optional = 
     }),
   )
   // Typed as the validator, so handlers keep `c.req.valid('json')`'s inference.
-  return middleware as unknown as typeof validator
+  return documented(middleware, 'json', schema) as unknown as typeof validator
 }

@@ -1,32 +1,80 @@
 import { Hono } from 'hono'
+import type { z } from 'zod'
 import { requirePermission } from '../auth/require-permission'
 import type { AppEnv } from '../env'
 import { ApiError, actorNotFound, movieNotFound } from '../errors'
+import { operation } from '../openapi'
 import { deleteCasting, listCast, listFilmography, putCasting } from '../queries/castings'
-import { castingParams, putCastingSchema } from '../schemas/castings'
+import {
+  castingDeletedResponse,
+  castingParams,
+  castingResponse,
+  castResponse,
+  filmographyResponse,
+  putCastingSchema,
+} from '../schemas/castings'
 import { idParams } from '../schemas/common'
 import { jsonBody, validate } from '../validation'
+
+const tag = 'Castings'
 
 // Who is cast in what: the original's Performance table, given routes.
 // Mounted at the root, since its paths belong to both movies and actors.
 export const castings = new Hono<AppEnv>()
-  .get('/movies/:id/actors', requirePermission('read:movies'), validate('param', idParams), async (c) => {
-    const { id } = c.req.valid('param')
-    const cast = id.id === undefined ? undefined : await listCast(c.var.db, id.id)
-    if (!cast) throw movieNotFound(id.raw)
-    return c.json({ success: true as const, movie_id: id.id!, cast })
-  })
+  .get(
+    '/movies/:id/actors',
+    operation({
+      tag,
+      summary: "A movie's cast",
+      success: { status: 200, description: 'The actors cast in the movie, with their fees, in actor id order.', schema: castResponse },
+      errors: { 404: 'No such movie.' },
+    }),
+    requirePermission('read:movies'),
+    validate('param', idParams),
+    async (c) => {
+      const { id } = c.req.valid('param')
+      const cast = id.id === undefined ? undefined : await listCast(c.var.db, id.id)
+      if (!cast) throw movieNotFound(id.raw)
+      return c.json({ success: true, movie_id: id.id!, cast } satisfies z.input<typeof castResponse>)
+    },
+  )
 
-  .get('/actors/:id/movies', requirePermission('read:actors'), validate('param', idParams), async (c) => {
-    const { id } = c.req.valid('param')
-    const movies = id.id === undefined ? undefined : await listFilmography(c.var.db, id.id)
-    if (!movies) throw actorNotFound(id.raw)
-    return c.json({ success: true as const, actor_id: id.id!, movies })
-  })
+  .get(
+    '/actors/:id/movies',
+    operation({
+      tag,
+      summary: "An actor's movies",
+      success: { status: 200, description: 'The movies the actor is cast in, with fees, in movie id order.', schema: filmographyResponse },
+      errors: { 404: 'No such actor.' },
+    }),
+    requirePermission('read:actors'),
+    validate('param', idParams),
+    async (c) => {
+      const { id } = c.req.valid('param')
+      const movies = id.id === undefined ? undefined : await listFilmography(c.var.db, id.id)
+      if (!movies) throw actorNotFound(id.raw)
+      return c.json({ success: true, actor_id: id.id!, movies } satisfies z.input<typeof filmographyResponse>)
+    },
+  )
 
   // Idempotent: the same PUT again changes nothing and answers 200.
   .put(
     '/movies/:id/actors/:actor_id',
+    operation({
+      tag,
+      summary: 'Cast an actor in a movie',
+      description: 'Creates the casting, or replaces its fee. The body is optional; without one the fee is null.',
+      success: [
+        { status: 201, description: 'The casting was created.', schema: castingResponse },
+        { status: 200, description: 'The casting existed; it now has this fee.', schema: castingResponse },
+      ],
+      errors: {
+        400: 'The body is not a JSON object.',
+        404: 'No such movie or actor.',
+        413: 'The body is over 64 KiB.',
+        422: 'The fee is invalid, or a field is unknown.',
+      },
+    }),
     requirePermission('edit:movies'),
     jsonBody(putCastingSchema, { optional: true }),
     validate('param', castingParams),
@@ -36,19 +84,31 @@ export const castings = new Hono<AppEnv>()
       if (actor_id.id === undefined) throw actorNotFound(actor_id.raw)
       const result = await putCasting(c.var.db, id.id, actor_id.id, c.req.valid('json').fee)
       if ('missing' in result) throw result.missing === 'movie' ? movieNotFound(id.raw) : actorNotFound(actor_id.raw)
-      return c.json({ success: true as const, casting: result.casting }, result.created ? 201 : 200)
+      return c.json({ success: true, casting: result.casting } satisfies z.input<typeof castingResponse>, result.created ? 201 : 200)
     },
   )
 
-  .delete('/movies/:id/actors/:actor_id', requirePermission('edit:movies'), validate('param', castingParams), async (c) => {
-    const { id, actor_id } = c.req.valid('param')
-    if (id.id === undefined) throw movieNotFound(id.raw)
-    if (actor_id.id === undefined) throw actorNotFound(actor_id.raw)
-    const result = await deleteCasting(c.var.db, id.id, actor_id.id)
-    if ('missing' in result) {
-      if (result.missing === 'movie') throw movieNotFound(id.raw)
-      if (result.missing === 'actor') throw actorNotFound(actor_id.raw)
-      throw new ApiError(404, `Actor with id ${actor_id.id} is not cast in movie ${id.id}.`)
-    }
-    return c.json({ success: true as const, deleted: { movie_id: id.id, actor_id: actor_id.id } })
-  })
+  .delete(
+    '/movies/:id/actors/:actor_id',
+    operation({
+      tag,
+      summary: 'Remove an actor from a movie',
+      success: { status: 200, description: 'The casting that was removed.', schema: castingDeletedResponse },
+      errors: { 404: 'No such movie or actor, or the actor is not cast in the movie.' },
+    }),
+    requirePermission('edit:movies'),
+    validate('param', castingParams),
+    async (c) => {
+      const { id, actor_id } = c.req.valid('param')
+      if (id.id === undefined) throw movieNotFound(id.raw)
+      if (actor_id.id === undefined) throw actorNotFound(actor_id.raw)
+      const result = await deleteCasting(c.var.db, id.id, actor_id.id)
+      if ('missing' in result) {
+        if (result.missing === 'movie') throw movieNotFound(id.raw)
+        if (result.missing === 'actor') throw actorNotFound(actor_id.raw)
+        throw new ApiError(404, `Actor with id ${actor_id.id} is not cast in movie ${id.id}.`)
+      }
+      const deleted = { movie_id: id.id, actor_id: actor_id.id }
+      return c.json({ success: true, deleted } satisfies z.input<typeof castingDeletedResponse>)
+    },
+  )

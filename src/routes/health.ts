@@ -1,14 +1,29 @@
 import { sql } from 'drizzle-orm'
 import { Hono } from 'hono'
+import { z } from 'zod'
 import type { AppEnv } from '../env'
 import { databaseUnavailable } from '../errors'
+import { operation } from '../openapi'
+import { successSchema } from '../schemas/common'
 
 /** /health answers within this bound even when the database hangs. */
 const HEALTH_TIMEOUT_MS = 3_000
 
-export const health = new Hono<AppEnv>().get('/', async (c) => {
-  const timeout = AbortSignal.timeout(HEALTH_TIMEOUT_MS)
-  const timedOut = new Promise<never>((_, reject) => timeout.addEventListener('abort', () => reject(databaseUnavailable())))
-  await Promise.race([c.var.db.execute(sql`select 1`), timedOut])
-  return c.json({ success: true, status: 'ok', database: 'ok' })
-})
+const healthResponse = successSchema.extend({ status: z.literal('ok'), database: z.literal('ok') })
+
+export const health = new Hono<AppEnv>().get(
+  '/',
+  operation({
+    tag: 'Service',
+    summary: 'Health',
+    description: 'No authentication. Asks the database a trivial question, and answers within 3 s.',
+    success: { status: 200, description: 'The service and its database answer.', schema: healthResponse },
+    errors: { 503: 'The database does not answer.' },
+  }),
+  async (c) => {
+    const timeout = AbortSignal.timeout(HEALTH_TIMEOUT_MS)
+    const timedOut = new Promise<never>((_, reject) => timeout.addEventListener('abort', () => reject(databaseUnavailable())))
+    await Promise.race([c.var.db.execute(sql`select 1`), timedOut])
+    return c.json({ success: true, status: 'ok', database: 'ok' } satisfies z.input<typeof healthResponse>)
+  },
+)

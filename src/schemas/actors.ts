@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { pagingSchema, successSchema } from './common'
 import { ageParam, checkCursor, pagingParams, sortParam, textParam } from './listing'
 
 const NAME_RULE = 'name must be a string of 1 to 100 characters.'
@@ -32,13 +33,15 @@ export const listActorsQuery = z
   })
   .superRefine(checkCursor)
 
-export const actorSchema = z.object({
-  id: z.number().int(),
-  name: z.string(),
-  age: z.number().int(),
-  gender: z.string(),
-})
+export const actorSchema = z
+  .object({ id: z.int32().positive(), name: z.string(), age: z.int().min(0).max(150), gender: z.string() })
+  .meta({ id: 'Actor', example: { id: 1, name: 'Matthew', age: 25, gender: 'Male' } })
 
 export type CreateActor = z.output<typeof createActorSchema>
 export type UpdateActor = z.output<typeof updateActorSchema>
 export type ListActorsQuery = z.output<typeof listActorsQuery>
+
+export const actorListResponse = successSchema.extend({ actors: z.array(actorSchema) }).extend(pagingSchema.shape)
+export const actorResponse = successSchema.extend({ actor: actorSchema })
+export const actorCreatedResponse = successSchema.extend({ created: z.int32().positive(), actor: actorSchema })
+export const actorUpdatedResponse = successSchema.extend({ updated: z.int32().positive(), actor: z.array(actorSchema).length(1) })

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { actorSchema } from './actors'
-import { pathId } from './common'
+import { pathId, successSchema } from './common'
 import { movieSchema } from './movies'
 
 /** numeric(12, 2): ten digits before the point, two after. */
@@ -18,8 +18,15 @@ const fee = z
 export const putCastingSchema = z.strictObject({ fee: fee.default(null) })
 export const castingParams = z.object({ id: pathId, actor_id: pathId })
 
-export const castingSchema = z.object({ movie_id: z.number().int(), actor_id: z.number().int(), fee: z.number().nullable() })
+export const castingSchema = z
+  .object({ movie_id: z.int32().positive(), actor_id: z.int32().positive(), fee: z.number().nullable() })
+  .meta({ id: 'Casting', example: { movie_id: 1, actor_id: 2, fee: 500 } })
 export const castMemberSchema = actorSchema.extend({ fee: z.number().nullable() })
 export const filmographyEntrySchema = movieSchema.extend({ fee: z.number().nullable() })
 
 export type PutCasting = z.output<typeof putCastingSchema>
+
+export const castResponse = successSchema.extend({ movie_id: z.int32().positive(), cast: z.array(castMemberSchema) })
+export const filmographyResponse = successSchema.extend({ actor_id: z.int32().positive(), movies: z.array(filmographyEntrySchema) })
+export const castingResponse = successSchema.extend({ casting: castingSchema })
+export const castingDeletedResponse = successSchema.extend({ deleted: castingSchema.pick({ movie_id: true, actor_id: true }) })

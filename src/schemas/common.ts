@@ -15,7 +15,10 @@ export function toId(raw: string): number | undefined {
  * syntax: it names nothing, so the route answers its 404 with the raw text,
  * and the value never reaches the database.
  */
-export const pathId = z.string().transform((raw) => ({ raw, id: toId(raw) }))
+export const pathId = z
+  .string()
+  .meta({ description: 'A positive 32-bit integer; any other value names nothing, and answers 404.', example: '1' })
+  .transform((raw) => ({ raw, id: toId(raw) }))
 export const idParams = z.object({ id: pathId })
 
 /** A query parameter holding a positive integer, with the contract's 400 message. */
@@ -31,8 +34,25 @@ export const positiveIntParam = (name: string, max = MAX_ID) => {
 export const successSchema = z.object({ success: z.literal(true) })
 
 /** The error envelope of API.md section 2. */
-export const errorSchema = z.object({
-  success: z.literal(false),
-  error: z.number().int().meta({ description: 'The HTTP status.' }),
-  message: z.string(),
+export const errorSchema = z
+  .object({
+    success: z.literal(false),
+    error: z.int().meta({ description: 'The HTTP status.' }),
+    message: z.string().meta({ description: 'A sentence for people; the exact strings are part of the contract.' }),
+  })
+  .meta({ id: 'Error' })
+
+/** The paging fields of a list: `page` for page numbers, `next_after` for a cursor. */
+export const pagingSchema = z.object({
+  page: z.int().positive().optional().meta({ description: 'The page number; absent when paging by cursor.' }),
+  per_page: z.int().min(1).max(100),
+  total: z.int().min(0).meta({ description: 'How many rows match the filters, on all pages.' }),
+  next_after: z
+    .int32()
+    .positive()
+    .nullable()
+    .optional()
+    .meta({ description: 'With `after`: the cursor of the next page, or null at the end.' }),
 })
+
+export const deletedSchema = successSchema.extend({ deleted: z.int32().positive() })

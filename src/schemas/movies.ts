@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { pagingSchema, successSchema } from './common'
 import { parseDate } from './dates'
 import { checkCursor, dateParam, pagingParams, sortParam, textParam } from './listing'
 
@@ -28,12 +29,15 @@ export const listMoviesQuery = z
   })
   .superRefine(checkCursor)
 
-export const movieSchema = z.object({
-  id: z.number().int(),
-  title: z.string(),
-  release_date: z.iso.date(),
-})
+export const movieSchema = z
+  .object({ id: z.int32().positive(), title: z.string(), release_date: z.iso.date() })
+  .meta({ id: 'Movie', example: { id: 1, title: 'Matthew first Movie', release_date: '2020-02-16' } })
 
 export type CreateMovie = z.output<typeof createMovieSchema>
 export type UpdateMovie = z.output<typeof updateMovieSchema>
 export type ListMoviesQuery = z.output<typeof listMoviesQuery>
+
+export const movieListResponse = successSchema.extend({ movies: z.array(movieSchema) }).extend(pagingSchema.shape)
+export const movieResponse = successSchema.extend({ movie: movieSchema })
+export const movieCreatedResponse = successSchema.extend({ created: z.int32().positive(), movie: movieSchema })
+export const movieUpdatedResponse = successSchema.extend({ updated: z.int32().positive(), movie: z.array(movieSchema).length(1) })

@@ -1,0 +1,52 @@
+import { Scalar } from '@scalar/hono-api-reference'
+import { Hono } from 'hono'
+import { openAPIRouteHandler } from 'hono-openapi'
+import { PERMISSIONS } from '../auth/permissions'
+import type { AppEnv } from '../env'
+import { operation } from '../openapi'
+
+/** Where the Scalar bundle is served from: this Worker's static assets, never a CDN. */
+export const SCALAR_SCRIPT = '/docs/scalar.js'
+
+/** GET /openapi.json, generated from `app`'s routes, and GET /docs, Scalar's reference rendered from it. */
+export const docs = (app: Hono<AppEnv>) =>
+  new Hono<AppEnv>()
+    .get(
+      '/openapi.json',
+      operation({
+        tag: 'Service',
+        summary: 'This document',
+        success: { status: 200, description: 'The OpenAPI 3.1 document of every route, generated from the schemas that validate them.' },
+      }),
+      openAPIRouteHandler(app, {
+        // Our 400s are the envelope, declared per route; and this document's own path ends in `.json`.
+        defaultValidationErrorResponse: false,
+        excludeStaticFile: false,
+        documentation: {
+          openapi: '3.1.0',
+          info: {
+            title: 'Casting Agency API',
+            version: '1.0.0',
+            description: [
+              'Actors, movies and who is cast in what, with role-based access through Auth0.',
+              'Every response is JSON; errors are `{"success": false, "error": <status>, "message": "…"}`.',
+              `Each operation names the permission it needs in \`x-permission\` (one of ${PERMISSIONS.map((p) => `\`${p}\``).join(', ')}).`,
+            ].join('\n\n'),
+          },
+          components: {
+            securitySchemes: {
+              bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An Auth0 access token (RS256).' },
+            },
+          },
+        },
+      }),
+    )
+    .get(
+      '/docs',
+      operation({
+        tag: 'Service',
+        summary: 'This reference',
+        success: { status: 200, description: 'An interactive page rendered from /openapi.json.' },
+      }),
+      Scalar({ url: '/openapi.json', cdn: SCALAR_SCRIPT, pageTitle: 'Casting Agency API', withDefaultFonts: false }),
+    )
