@@ -8,6 +8,11 @@ describe('GET /health', () => {
     expect(body).toEqual({ success: true, status: 'ok', database: 'ok' })
   })
 
+  it('releases its connection: more requests in a row than the embedded server accepts at once', async () => {
+    // Each request ends its pool; if a connection outlived it, PGlite's 100 would run out.
+    for (let i = 0; i < 120; i++) expect((await callJson('/health')).status).toBe(200)
+  })
+
   it('answers 503 with the envelope when the database is unreachable, and recovers', async () => {
     await setDatabase('down')
     const started = Date.now()

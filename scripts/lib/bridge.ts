@@ -24,6 +24,44 @@ export type Bridge = {
  * `@neondatabase/serverless` driver it uses in production. It forwards only
  * to the one target it was started for, whatever address the client asks.
  */
+/**
+ * Follows the frontend's message framing (an untyped startup phase, then a type
+ * byte and an int32 length per message) and reports whether a chunk completed
+ * a Terminate ('X') message.
+ * @see https://www.postgresql.org/docs/current/protocol-message-formats.html
+ */
+function watchForTerminate() {
+  let startup = true
+  let header = Buffer.alloc(0)
+  let remaining = 0
+  return (chunk: Buffer): boolean => {
+    let offset = 0
+    while (offset < chunk.length) {
+      if (remaining > 0) {
+        const take = Math.min(remaining, chunk.length - offset)
+        remaining -= take
+        offset += take
+        continue
+      }
+      const headerLength = startup ? 4 : 5
+      const need = headerLength - header.length
+      header = Buffer.concat([header, chunk.subarray(offset, offset + need)])
+      offset += Math.min(need, chunk.length - offset)
+      if (header.length < headerLength) break
+      const length = header.readInt32BE(startup ? 0 : 1)
+      remaining = length - 4
+      if (startup) {
+        // Only an SSL or GSSAPI encryption request is 8 bytes long; another untyped message follows it.
+        startup = length === 8
+      } else if (header[0] === 0x58 && length === 4) {
+        return true
+      }
+      header = Buffer.alloc(0)
+    }
+    return false
+  }
+}
+
 export async function startBridge(target: { host: string; port: number }, port = 0): Promise<Bridge> {
   const http = createServer((_, response) => response.writeHead(426).end())
   const wss = new WebSocketServer({ noServer: true })
@@ -38,9 +76,16 @@ export async function startBridge(target: { host: string; port: number }, port =
         for (const chunk of pending) tcp.write(chunk)
         pending.length = 0
       })
+      const terminated = watchForTerminate()
       ws.on('message', (data: Buffer) => {
         if (tcp.connecting) pending.push(data)
         else tcp.write(data)
+        // PGlite's server, unlike Postgres, does not hang up on Terminate; we do,
+        // or every pool the Worker ends would hold a connection until the run ends.
+        if (terminated(data)) {
+          tcp.end()
+          ws.close()
+        }
       })
       tcp.on('data', (data) => ws.send(data))
       ws.on('close', () => tcp.end())
