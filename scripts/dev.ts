@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { startBridge } from './lib/bridge.ts'
 import { startDevIssuer } from './lib/dev-issuer.ts'
 import { explicitConfig, isLocalDatabase } from './lib/dev-vars.ts'
+import { prepareDocsAssets } from './lib/docs-assets.ts'
 import { migrateServer } from './lib/migrate.ts'
 import { dataDir, root } from './lib/paths.ts'
 import { startEmbeddedPostgres } from './lib/pglite.ts'
@@ -18,6 +19,7 @@ const supplied: Record<string, string> = {}
 const cleanups: Array<() => Promise<void> | void> = []
 
 mkdirSync(dataDir, { recursive: true })
+prepareDocsAssets()
 
 let databaseUrl = explicit.DATABASE_URL
 if (!databaseUrl) {

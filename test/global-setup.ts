@@ -8,12 +8,14 @@ import { exportJWK, generateKeyPair } from 'jose'
 import pg from 'pg'
 import type { TestProject } from 'vitest/node'
 import { type BridgeMode, startBridge } from '../scripts/lib/bridge.ts'
+import { prepareDocsAssets } from '../scripts/lib/docs-assets.ts'
 import { migrateServer } from '../scripts/lib/migrate.ts'
 import { startEmbeddedPostgres } from '../scripts/lib/pglite.ts'
 
 export const TEST_KID = 'test-key-1'
 
 export default async function setup(project: TestProject) {
+  prepareDocsAssets()
   const teardowns: Array<() => Promise<unknown>> = []
 
   let databaseUrl: string

@@ -2,4 +2,5 @@ import { join } from 'node:path'
 
 export const root = join(import.meta.dirname, '../..')
 export const migrationsFolder = join(root, 'migrations')
-export const dataDir = join(root, '.data')
+/** Local state (embedded database, dev issuer keys); DATA_DIR moves it, e.g. for a throwaway run. */
+export const dataDir = process.env.DATA_DIR || join(root, '.data')

@@ -48,5 +48,12 @@ export const docs = (app: Hono<AppEnv>) =>
         summary: 'This reference',
         success: { status: 200, description: 'An interactive page rendered from /openapi.json.' },
       }),
-      Scalar({ url: '/openapi.json', cdn: SCALAR_SCRIPT, pageTitle: 'Casting Agency API', withDefaultFonts: false }),
+      Scalar({
+        url: '/openapi.json',
+        cdn: SCALAR_SCRIPT,
+        pageTitle: 'Casting Agency API',
+        // Nothing from other hosts: no web fonts, and no AI agent (it calls Scalar's servers).
+        withDefaultFonts: false,
+        agent: { disabled: true },
+      }),
     )

@@ -1,0 +1,106 @@
+// `npm run test:browser`: the docs page as a person sees it. Starts `npm run
+// dev` (on a free port, with a throwaway data folder), validates /openapi.json
+// against the OpenAPI 3.1 schema, opens /docs in headless Chromium, waits for
+// every route's path to render, saves docs/docs-page.png, and checks that the
+// page asked nothing of any host but ours.
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Validator } from '@seriousme/openapi-schema-validator'
+import { chromium } from 'playwright-core'
+import { root } from '../../scripts/lib/paths.ts'
+
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
+const results: Array<{ name: string; ok: boolean; detail?: string }> = []
+const check = (name: string, ok: boolean, detail?: string) => {
+  results.push({ name, ok, detail })
+  console.log(`${ok ? '✓' : '✗'} ${name}${ok || !detail ? '' : `\n    ${detail}`}`)
+}
+
+async function freePort() {
+  return new Promise<number>((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+async function waitForHealth(base: string, dev: ChildProcess, timeoutMs: number) {
+  const started = Date.now()
+  while (Date.now() - started < timeoutMs) {
+    if (dev.exitCode !== null) throw new Error(`npm run dev exited with ${dev.exitCode}`)
+    const ok = await fetch(`${base}/health`).then(
+      (r) => r.ok,
+      () => false,
+    )
+    if (ok) return Date.now() - started
+    await new Promise((resolve) => setTimeout(resolve, 500))
+  }
+  throw new Error(`/health did not answer 200 within ${timeoutMs} ms`)
+}
+
+const port = await freePort()
+const base = `http://127.0.0.1:${port}`
+const dataDir = mkdtempSync(join(tmpdir(), 'casting-docs-'))
+const dev = spawn(process.execPath, ['scripts/dev.ts'], {
+  cwd: root,
+  env: { ...process.env, PORT: String(port), DATA_DIR: dataDir },
+  stdio: ['ignore', 'ignore', 'inherit'],
+  detached: true,
+})
+let browser: Awaited<ReturnType<typeof chromium.launch>> | undefined
+
+try {
+  const startedIn = await waitForHealth(base, dev, 60_000)
+  check(`npm run dev answers /health (in ${(startedIn / 1000).toFixed(1)} s)`, true)
+
+  const response = await fetch(`${base}/openapi.json`)
+  const document = (await response.json()) as { openapi: string; paths: Record<string, Record<string, unknown>> }
+  const validation = await new Validator().validate(document)
+  check(
+    'GET /openapi.json is a valid OpenAPI 3.1 document',
+    validation.valid && document.openapi.startsWith('3.1'),
+    JSON.stringify(validation.errors)?.slice(0, 2000),
+  )
+
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  })
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } })
+  const elsewhere: string[] = []
+  page.on('request', (request) => {
+    const { hostname, protocol } = new URL(request.url())
+    if (protocol !== 'data:' && protocol !== 'blob:' && hostname !== '127.0.0.1') elsewhere.push(request.url())
+  })
+  await page.goto(`${base}/docs`, { waitUntil: 'load' })
+
+  for (const path of Object.keys(document.paths)) {
+    const text = page.getByText(path, { exact: true }).first()
+    const rendered = await text.waitFor({ state: 'attached', timeout: 20_000 }).then(
+      () => true,
+      () => false,
+    )
+    if (rendered) await text.scrollIntoViewIfNeeded().catch(() => {})
+    check(`/docs shows ${path}`, rendered && (await text.isVisible()))
+  }
+
+  await page.evaluate(() => window.scrollTo(0, 0))
+  await page.waitForTimeout(300)
+  await page.screenshot({ path: join(root, 'docs/docs-page.png') })
+  check('/docs requests nothing from other hosts', elsewhere.length === 0, elsewhere.join(', '))
+} catch (error) {
+  check('the docs page check ran to the end', false, String(error))
+} finally {
+  await browser?.close()
+  if (dev.pid) process.kill(-dev.pid, 'SIGTERM')
+  await new Promise((resolve) => dev.once('exit', resolve).once('error', resolve))
+  rmSync(dataDir, { recursive: true, force: true })
+}
+
+const failed = results.filter((r) => !r.ok).length
+console.log(`${results.length - failed} passed, ${failed} failed`)
+process.exit(failed === 0 ? 0 : 1)

@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest'
+import { PERMISSIONS } from '../src/auth/permissions'
+import app from '../src/index'
+import { call, callJson } from './helpers'
+
+type Operation = {
+  security?: unknown[]
+  'x-permission'?: string
+  parameters?: { name: string; in: string }[]
+  responses: Record<string, { content?: Record<string, { schema: { $ref?: string } }> }>
+}
+type Document = { openapi: string; paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, unknown> } }
+
+const getDocument = async () => (await callJson<Document>('/openapi.json')).body
+
+/** The app's own routes, as `METHOD /path/{param}`: what hono will answer. */
+const registeredRoutes = () =>
+  new Set(app.routes.filter((route) => route.method !== 'ALL').map((route) => `${route.method} ${route.path.replace(/:([^/]+)/g, '{$1}')}`))
+
+describe('GET /openapi.json', () => {
+  it('answers an OpenAPI 3.1 document without authentication', async () => {
+    const { status, body } = await callJson<Document>('/openapi.json')
+    expect(status).toBe(200)
+    expect(body.openapi).toBe('3.1.0')
+  })
+
+  it('documents every registered route, and nothing else', async () => {
+    const document = await getDocument()
+    const documented = new Set(
+      Object.entries(document.paths).flatMap(([path, operations]) =>
+        Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`),
+      ),
+    )
+    expect([...documented].sort()).toEqual([...registeredRoutes()].sort())
+    expect(documented.size).toBe(17)
+  })
+
+  it('names for each protected operation its permission, bearer security and 401/403', async () => {
+    const document = await getDocument()
+    const open = ['GET /health', 'GET /openapi.json', 'GET /docs']
+    for (const [path, operations] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        const name = `${method.toUpperCase()} ${path}`
+        if (open.includes(name)) {
+          expect(operation.security, name).toBeUndefined()
+          continue
+        }
+        expect(PERMISSIONS, name).toContain(operation['x-permission'])
+        expect(operation.security, name).toEqual([{ bearerAuth: [] }])
+        for (const status of ['401', '403']) {
+          expect(operation.responses[status]?.content?.['application/json']?.schema.$ref, `${name} ${status}`).toBe(
+            '#/components/schemas/Error',
+          )
+        }
+      }
+    }
+  })
+
+  it('documents the permission each route enforces', async () => {
+    const document = await getDocument()
+    expect(document.paths['/actors']?.get?.['x-permission']).toBe('read:actors')
+    expect(document.paths['/movies']?.post?.['x-permission']).toBe('create:movies')
+    expect(document.paths['/movies/{id}/actors/{actor_id}']?.put?.['x-permission']).toBe('edit:movies')
+  })
+
+  it('documents path and query parameters from the validators', async () => {
+    const document = await getDocument()
+    const names = (path: string, method: string) => document.paths[path]?.[method]?.parameters?.map((p) => `${p.in}:${p.name}`)
+    expect(names('/actors', 'get')).toEqual(
+      expect.arrayContaining([
+        'query:q',
+        'query:gender',
+        'query:min_age',
+        'query:max_age',
+        'query:sort',
+        'query:page',
+        'query:per_page',
+        'query:after',
+      ]),
+    )
+    expect(names('/movies', 'get')).toEqual(expect.arrayContaining(['query:released_from', 'query:released_to']))
+    expect(names('/movies/{id}/actors/{actor_id}', 'delete')).toEqual(['path:id', 'path:actor_id'])
+  })
+})
+
+describe('GET /docs', () => {
+  it('answers a page that loads its script from this server', async () => {
+    const response = await call('/docs')
+    const html = await response.text()
+    expect(response.status).toBe(200)
+    expect(response.headers.get('Content-Type')).toMatch(/^text\/html/)
+    expect(html).toContain('src="/docs/scalar.js"')
+    expect(html).toContain('/openapi.json')
+    expect(html).not.toMatch(/src="https?:/)
+  })
+})
