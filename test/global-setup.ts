@@ -71,11 +71,14 @@ export default async function setup(project: TestProject) {
 /**
  * The parts outside our control, with their failure modes on demand:
  * - GET /jwks.json: the tenant's keys; /jwks-500.json answers 500;
- *   /jwks-hang.json never answers; GET /hits?path=… counts requests to a path.
+ *   /jwks-hang.json never answers; /jwks-flaky.json?case=… serves the keys
+ *   until POST /jwks-flaky/down?case=… makes it answer 500;
+ *   GET /hits?path=… counts requests to a path.
  * - POST /bridge/up|down|hang: the database's reachability, through the bridge.
  */
 async function startServices(jwks: string, setBridgeMode: (mode: BridgeMode) => Promise<void>) {
   const hits = new Map<string, number>()
+  const downCases = new Set<string>()
   const hanging = new Set<ServerResponse>()
   const server = createServer(async (request, response) => {
     const url = new URL(request.url ?? '/', 'http://services')
@@ -85,9 +88,15 @@ async function startServices(jwks: string, setBridgeMode: (mode: BridgeMode) => 
       await setBridgeMode(url.pathname.slice('/bridge/'.length) as BridgeMode)
       return json(200, '{}')
     }
+    if (request.method === 'POST' && url.pathname === '/jwks-flaky/down') {
+      downCases.add(url.searchParams.get('case') ?? '')
+      return json(200, '{}')
+    }
     switch (url.pathname) {
       case '/jwks.json':
         return json(200, jwks)
+      case '/jwks-flaky.json':
+        return downCases.has(url.searchParams.get('case') ?? '') ? json(500, '{"error":"down"}') : json(200, jwks)
       case '/jwks-500.json':
         return json(500, '{"error":"internal"}')
       case '/jwks-hang.json':
