@@ -82,6 +82,8 @@ describe('POST /actors', () => {
     [{ name: 'Ada', age: 30, gender: '' }, 'gender must be a string of 1 to 30 characters.'],
     [{ name: 'Ada', age: 30, gender: 'x'.repeat(31) }, 'gender must be a string of 1 to 30 characters.'],
     [{ name: 'Ada', age: 30, gender: null }, 'gender must be a string of 1 to 30 characters.'],
+    [{ name: 'A\u0000da', age: 30 }, 'name must not contain a NUL character.'],
+    [{ name: 'Ada', age: 30, gender: 'F\u0000' }, 'gender must not contain a NUL character.'],
     [{ age: -1, gender: '' }, 'no name provided.'],
     [{ name: 'Ada', age: -1, gender: '' }, 'age must be an integer between 0 and 150.'],
     [{ name: 'Ada', age: 30, id: 7 }, 'unexpected field: id.'],

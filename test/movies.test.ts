@@ -61,6 +61,7 @@ describe('POST /movies', () => {
     [{ release_date: '2020-02-16' }, 'no title provided.'],
     [{ title: ' ', release_date: '2020-02-16' }, 'no title provided.'],
     [{ title: 'x'.repeat(201), release_date: '2020-02-16' }, 'title must be a string of 1 to 200 characters.'],
+    [{ title: 'He\u0000at', release_date: '2020-02-16' }, 'title must not contain a NUL character.'],
     [{ title: 'Heat' }, 'no "release_date" provided.'],
     [{ title: 'Heat', release_date: null }, 'no "release_date" provided.'],
     [{ title: 'Heat', release_date: 'yesterday' }, 'release_date must be a date (YYYY-MM-DD).'],

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { pagingSchema, successSchema } from './common'
+import { pagingSchema, successSchema, withoutNul } from './common'
 import { ageParam, checkCursor, pagingParams, sortParam, textParam } from './listing'
 
 const NAME_RULE = 'name must be a string of 1 to 100 characters.'
@@ -12,12 +12,18 @@ const name = z
   .trim()
   .min(1, { error: 'no name provided.' })
   .max(100, { error: NAME_RULE })
+  .refine(...withoutNul('name'))
 const age = z
   .number({ error: (issue) => (issue.input == null ? 'no age provided.' : AGE_RULE) })
   .int({ error: AGE_RULE })
   .min(0, { error: AGE_RULE })
   .max(150, { error: AGE_RULE })
-const gender = z.string({ error: GENDER_RULE }).trim().min(1, { error: GENDER_RULE }).max(30, { error: GENDER_RULE })
+const gender = z
+  .string({ error: GENDER_RULE })
+  .trim()
+  .min(1, { error: GENDER_RULE })
+  .max(30, { error: GENDER_RULE })
+  .refine(...withoutNul('gender'))
 
 export const createActorSchema = z.strictObject({ name, age, gender: gender.default('Other') })
 export const updateActorSchema = z.strictObject({ name: name.optional(), age: age.optional(), gender: gender.optional() })

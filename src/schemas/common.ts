@@ -21,6 +21,10 @@ export const pathId = z
   .transform((raw) => ({ raw, id: toId(raw) }))
 export const idParams = z.object({ id: pathId })
 
+/** Postgres text cannot hold NUL; refused here, it never becomes a 500 there. */
+export const withoutNul = (name: string) =>
+  [(text: string) => !text.includes('\u0000'), { error: `${name} must not contain a NUL character.` }] as const
+
 /** A query parameter holding a positive integer, with the contract's 400 message. */
 export const positiveIntParam = (name: string, max = MAX_ID) => {
   const error = `${name} must be a positive integer.`

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { positiveIntParam } from './common'
+import { positiveIntParam, withoutNul } from './common'
 import { parseDate } from './dates'
 
 /** Rows per page unless `per_page` says otherwise, and its bound (API.md Part B). */
@@ -15,10 +15,13 @@ const boundedInt = (name: string, min: number, max: number) => {
     .pipe(z.number().min(min, { error }).max(max, { error }))
 }
 
-export const textParam = (name: string, max: number) =>
-  z
-    .string({ error: `${name} must be a string of at most ${max} characters.` })
-    .max(max, { error: `${name} must be a string of at most ${max} characters.` })
+export const textParam = (name: string, max: number) => {
+  const error = `${name} must be a string of at most ${max} characters.`
+  return z
+    .string({ error })
+    .max(max, { error })
+    .refine(...withoutNul(name))
+}
 
 export const dateParam = (name: string) => {
   const error = `${name} must be a date (YYYY-MM-DD).`

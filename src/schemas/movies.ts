@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { pagingSchema, successSchema } from './common'
+import { pagingSchema, successSchema, withoutNul } from './common'
 import { parseDate } from './dates'
 import { checkCursor, dateParam, pagingParams, sortParam, textParam } from './listing'
 
@@ -11,6 +11,7 @@ const title = z
   .trim()
   .min(1, { error: 'no title provided.' })
   .max(200, { error: TITLE_RULE })
+  .refine(...withoutNul('title'))
 const releaseDate = z
   .string({ error: (issue) => (issue.input == null ? 'no "release_date" provided.' : DATE_RULE) })
   .meta({ description: '`YYYY-MM-DD`, an ISO 8601 date-time (its date part is kept), or an HTTP-date.', example: '2020-02-16' })
