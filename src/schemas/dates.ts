@@ -1,3 +1,5 @@
+import { z } from 'zod'
+
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat']
 
@@ -31,3 +33,11 @@ export function parseDate(text: string): string | undefined {
   if (!date || DAYS[new Date(`${date}T00:00:00Z`).getUTCDay()] !== http[1]) return undefined
   return date
 }
+
+/** A date in any form `parseDate` takes, out as `YYYY-MM-DD`; `missing` words an absent or null value. */
+export const dateString = (invalid: string, missing = invalid) =>
+  z.string({ error: (issue) => (issue.input == null ? missing : invalid) }).transform((text, ctx) => {
+    const date = parseDate(text)
+    if (date === undefined) ctx.addIssue({ code: 'custom', message: invalid, input: text })
+    return date ?? z.NEVER
+  })

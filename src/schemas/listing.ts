@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { positiveIntParam, withoutNul } from './common'
-import { parseDate } from './dates'
+import { dateString } from './dates'
 
 /** Rows per page unless `per_page` says otherwise, and its bound (API.md Part B). */
 export const DEFAULT_PER_PAGE = 10
@@ -23,12 +23,7 @@ export const textParam = (name: string, max: number) => {
     .refine(...withoutNul(name))
 }
 
-export const dateParam = (name: string) => {
-  const error = `${name} must be a date (YYYY-MM-DD).`
-  return z
-    .string({ error })
-    .transform((text, ctx) => parseDate(text) ?? (ctx.addIssue({ code: 'custom', message: error, input: text }), z.NEVER))
-}
+export const dateParam = (name: string) => dateString(`${name} must be a date (YYYY-MM-DD).`)
 
 export const ageParam = (name: string) => boundedInt(name, 0, 150)
 

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { pagingSchema, successSchema, withoutNul } from './common'
-import { parseDate } from './dates'
+import { dateString } from './dates'
 import { checkCursor, dateParam, pagingParams, sortParam, textParam } from './listing'
 
 const TITLE_RULE = 'title must be a string of 1 to 200 characters.'
@@ -12,10 +12,10 @@ const title = z
   .min(1, { error: 'no title provided.' })
   .max(200, { error: TITLE_RULE })
   .refine(...withoutNul('title'))
-const releaseDate = z
-  .string({ error: (issue) => (issue.input == null ? 'no "release_date" provided.' : DATE_RULE) })
-  .meta({ description: '`YYYY-MM-DD`, an ISO 8601 date-time (its date part is kept), or an HTTP-date.', example: '2020-02-16' })
-  .transform((text, ctx) => parseDate(text) ?? (ctx.addIssue({ code: 'custom', message: DATE_RULE, input: text }), z.NEVER))
+const releaseDate = dateString(DATE_RULE, 'no "release_date" provided.').meta({
+  description: '`YYYY-MM-DD`, an ISO 8601 date-time (its date part is kept), or an HTTP-date.',
+  example: '2020-02-16',
+})
 
 export const createMovieSchema = z.strictObject({ title, release_date: releaseDate })
 export const updateMovieSchema = z.strictObject({ title: title.optional(), release_date: releaseDate.optional() })
