@@ -15,9 +15,9 @@ export const DEV_ISSUER = 'https://dev-issuer.localhost/'
 export const DEV_AUDIENCE = 'casting-agency-api'
 
 type KeyFile = { kid: string; privateJwk: JWK; publicJwk: JWK }
-const keyFile = join(dataDir, 'dev-issuer.json')
 
-async function loadOrCreateKeys(): Promise<KeyFile> {
+async function loadOrCreateKeys(folder = dataDir): Promise<KeyFile> {
+  const keyFile = join(folder, 'dev-issuer.json')
   if (existsSync(keyFile)) return JSON.parse(readFileSync(keyFile, 'utf8')) as KeyFile
   const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true })
   const kid = `dev-${crypto.randomUUID()}`
@@ -26,7 +26,7 @@ async function loadOrCreateKeys(): Promise<KeyFile> {
     privateJwk: await exportJWK(privateKey),
     publicJwk: { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' },
   }
-  mkdirSync(dataDir, { recursive: true })
+  mkdirSync(folder, { recursive: true })
   writeFileSync(keyFile, JSON.stringify(keys), { mode: 0o600 })
   return keys
 }
@@ -53,9 +53,9 @@ export async function startDevIssuer() {
   }
 }
 
-/** A token for the development issuer with the permissions of one role. */
-export async function mintDevToken(role: Role, expiresIn = '24h') {
-  const keys = await loadOrCreateKeys()
+/** A token for the development issuer with the permissions of one role; `folder` is that dev's data folder. */
+export async function mintDevToken(role: Role, { expiresIn = '24h', folder = dataDir } = {}) {
+  const keys = await loadOrCreateKeys(folder)
   const key = await importJWK(keys.privateJwk, 'RS256')
   return new SignJWT({ permissions: [...ROLES[role]] })
     .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: keys.kid })

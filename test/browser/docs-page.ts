@@ -3,13 +3,10 @@
 // against the OpenAPI 3.1 schema, opens /docs in headless Chromium, waits for
 // every route's path to render, saves docs/docs-page.png, and checks that the
 // page asked nothing of any host but ours.
-import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Validator } from '@seriousme/openapi-schema-validator'
 import { chromium } from 'playwright-core'
+import { startDevServer } from '../../scripts/lib/dev-server.ts'
 import { root } from '../../scripts/lib/paths.ts'
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
@@ -19,43 +16,13 @@ const check = (name: string, ok: boolean, detail?: string) => {
   console.log(`${ok ? '✓' : '✗'} ${name}${ok || !detail ? '' : `\n    ${detail}`}`)
 }
 
-async function freePort() {
-  return new Promise<number>((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
-}
-
-async function waitForHealth(base: string, dev: ChildProcess, timeoutMs: number) {
-  const started = Date.now()
-  while (Date.now() - started < timeoutMs) {
-    if (dev.exitCode !== null) throw new Error(`npm run dev exited with ${dev.exitCode}`)
-    const ok = await fetch(`${base}/health`).then(
-      (r) => r.ok,
-      () => false,
-    )
-    if (ok) return Date.now() - started
-    await new Promise((resolve) => setTimeout(resolve, 500))
-  }
-  throw new Error(`/health did not answer 200 within ${timeoutMs} ms`)
-}
-
-const port = await freePort()
-const base = `http://127.0.0.1:${port}`
-const dataDir = mkdtempSync(join(tmpdir(), 'casting-docs-'))
-const dev = spawn(process.execPath, ['scripts/dev.ts'], {
-  cwd: root,
-  env: { ...process.env, PORT: String(port), DATA_DIR: dataDir },
-  stdio: ['ignore', 'ignore', 'inherit'],
-  detached: true,
-})
 let browser: Awaited<ReturnType<typeof chromium.launch>> | undefined
+let dev: Awaited<ReturnType<typeof startDevServer>> | undefined
 
 try {
-  const startedIn = await waitForHealth(base, dev, 60_000)
-  check(`npm run dev answers /health (in ${(startedIn / 1000).toFixed(1)} s)`, true)
+  dev = await startDevServer()
+  const base = dev.base
+  check(`npm run dev answers /health (in ${(dev.startedInMs / 1000).toFixed(1)} s)`, true)
 
   const response = await fetch(`${base}/openapi.json`)
   const document = (await response.json()) as { openapi: string; paths: Record<string, Record<string, unknown>> }
@@ -88,7 +55,7 @@ try {
     check(`/docs shows ${path}`, rendered && (await text.isVisible()))
   }
 
-  await page.evaluate(() => window.scrollTo(0, 0))
+  await page.evaluate('window.scrollTo(0, 0)')
   await page.waitForTimeout(300)
   await page.screenshot({ path: join(root, 'docs/docs-page.png') })
   check('/docs requests nothing from other hosts', elsewhere.length === 0, elsewhere.join(', '))
@@ -96,9 +63,7 @@ try {
   check('the docs page check ran to the end', false, String(error))
 } finally {
   await browser?.close()
-  if (dev.pid) process.kill(-dev.pid, 'SIGTERM')
-  await new Promise((resolve) => dev.once('exit', resolve).once('error', resolve))
-  rmSync(dataDir, { recursive: true, force: true })
+  await dev?.stop()
 }
 
 const failed = results.filter((r) => !r.ok).length

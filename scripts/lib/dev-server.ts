@@ -1,0 +1,63 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { root } from './paths.ts'
+
+export async function freePort() {
+  return new Promise<number>((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+async function waitForHealth(base: string, dev: ChildProcess, timeoutMs: number) {
+  const started = Date.now()
+  while (Date.now() - started < timeoutMs) {
+    if (dev.exitCode !== null) throw new Error(`npm run dev exited with ${dev.exitCode}`)
+    if (
+      await fetch(`${base}/health`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return Date.now() - started
+    await new Promise((resolve) => setTimeout(resolve, 500))
+  }
+  throw new Error(`/health did not answer 200 within ${timeoutMs} ms`)
+}
+
+/**
+ * `npm run dev` as a user runs it, on a free port and a throwaway data
+ * folder (so it never touches .data/), for checks that need the whole stack.
+ */
+export async function startDevServer() {
+  const port = await freePort()
+  const base = `http://127.0.0.1:${port}`
+  const dataDir = mkdtempSync(join(tmpdir(), 'casting-dev-'))
+  const dev = spawn(process.execPath, ['scripts/dev.ts'], {
+    cwd: root,
+    env: { ...process.env, PORT: String(port), DATA_DIR: dataDir },
+    stdio: ['ignore', 'ignore', 'inherit'],
+    detached: true,
+  })
+  const stop = async () => {
+    if (dev.pid && dev.exitCode === null) {
+      process.kill(-dev.pid, 'SIGTERM')
+      await new Promise((resolve) => dev.once('exit', resolve))
+    }
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+  try {
+    const startedInMs = await waitForHealth(base, dev, 60_000)
+    // Where dev serves its embedded database, for arranging data directly.
+    const { databaseUrl } = JSON.parse(readFileSync(join(dataDir, 'dev-server.json'), 'utf8')) as { databaseUrl: string }
+    return { base, dataDir, databaseUrl, startedInMs, stop }
+  } catch (error) {
+    await stop()
+    throw error
+  }
+}
