@@ -1,5 +1,5 @@
 import { etag, RETAINED_304_HEADERS } from 'hono/etag'
-import { ApiError } from './errors'
+import { ApiError, nothingToUpdate } from './errors'
 
 /**
  * What an `If-Match` header asks: any current representation (`*`), one of
@@ -25,6 +25,15 @@ export const matches = (ifMatch: IfMatch, current: string) => !ifMatch || ifMatc
 export const etagHeader = (hash: string) => ({ ETag: `"${hash}"` })
 
 export const preconditionFailed = () => new ApiError(412, 'resource has changed; fetch it again and retry.')
+
+/**
+ * Why a conditional UPDATE wrote nothing, from the row's current ETag: no
+ * such row (404), a stale If-Match (412), or nothing to change (422).
+ */
+export function whyNotUpdated(current: string | undefined, ifMatch: IfMatch, notFound: () => ApiError): ApiError {
+  if (current === undefined) return notFound()
+  return matches(ifMatch, current) ? nothingToUpdate() : preconditionFailed()
+}
 
 /** hono's ETag middleware: it keeps our ETag and answers 304 for a matching If-None-Match. */
 export const notModified = () => etag({ retainedHeaders: [...RETAINED_304_HEADERS, 'x-request-id'] })

@@ -1,9 +1,9 @@
 import { Hono } from 'hono'
 import type { z } from 'zod'
 import { requirePermission } from '../auth/require-permission'
-import { etagHeader, matches, notModified, parseIfMatch, preconditionFailed } from '../conditional'
+import { etagHeader, notModified, parseIfMatch, preconditionFailed, whyNotUpdated } from '../conditional'
 import type { AppEnv } from '../env'
-import { ApiError, actorNotFound, nothingToUpdate } from '../errors'
+import { ApiError, actorNotFound } from '../errors'
 import { operation } from '../openapi'
 import { createActor, currentActorEtag, deleteActor, getActor, listActors, updateActor } from '../queries/actors'
 import { pageOf } from '../queries/listing'
@@ -103,11 +103,7 @@ export const actors = new Hono<AppEnv>()
       if (id.id === undefined) throw actorNotFound(id.raw)
       const ifMatch = parseIfMatch(c.req.header('If-Match'))
       const row = await updateActor(c.var.db, id.id, c.req.valid('json'), ifMatch)
-      if (!row) {
-        const current = await currentActorEtag(c.var.db, id.id)
-        if (current === undefined) throw actorNotFound(id.raw)
-        throw matches(ifMatch, current) ? nothingToUpdate() : preconditionFailed()
-      }
+      if (!row) throw whyNotUpdated(await currentActorEtag(c.var.db, id.id), ifMatch, () => actorNotFound(id.raw))
       const { etag, ...actor } = row
       const body = { success: true, updated: actor.id, actor: [actor] } satisfies z.input<typeof actorUpdatedResponse>
       return c.json(body, 200, etagHeader(etag))

@@ -33,6 +33,12 @@ export const docs = (app: Hono<AppEnv>) =>
               `Each operation names the permission it needs in \`x-permission\` (one of ${PERMISSIONS.map((p) => `\`${p}\``).join(', ')}).`,
             ].join('\n\n'),
           },
+          tags: [
+            { name: 'Actors', description: 'Actors: name, age, gender.' },
+            { name: 'Movies', description: 'Movies: title, release date.' },
+            { name: 'Castings', description: 'Who is cast in what, and for what fee.' },
+            { name: 'Service', description: 'Health and documentation; no authentication.' },
+          ],
           components: {
             securitySchemes: {
               bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An Auth0 access token (RS256).' },

@@ -1,9 +1,9 @@
 import { Hono } from 'hono'
 import type { z } from 'zod'
 import { requirePermission } from '../auth/require-permission'
-import { etagHeader, matches, notModified, parseIfMatch, preconditionFailed } from '../conditional'
+import { etagHeader, notModified, parseIfMatch, preconditionFailed, whyNotUpdated } from '../conditional'
 import type { AppEnv } from '../env'
-import { ApiError, movieNotFound, nothingToUpdate } from '../errors'
+import { ApiError, movieNotFound } from '../errors'
 import { operation } from '../openapi'
 import { pageOf } from '../queries/listing'
 import { createMovie, currentMovieEtag, deleteMovie, getMovie, listMovies, updateMovie } from '../queries/movies'
@@ -103,11 +103,7 @@ export const movies = new Hono<AppEnv>()
       if (id.id === undefined) throw movieNotFound(id.raw)
       const ifMatch = parseIfMatch(c.req.header('If-Match'))
       const row = await updateMovie(c.var.db, id.id, c.req.valid('json'), ifMatch)
-      if (!row) {
-        const current = await currentMovieEtag(c.var.db, id.id)
-        if (current === undefined) throw movieNotFound(id.raw)
-        throw matches(ifMatch, current) ? nothingToUpdate() : preconditionFailed()
-      }
+      if (!row) throw whyNotUpdated(await currentMovieEtag(c.var.db, id.id), ifMatch, () => movieNotFound(id.raw))
       const { etag, ...movie } = row
       const body = { success: true, updated: movie.id, movie: [movie] } satisfies z.input<typeof movieUpdatedResponse>
       return c.json(body, 200, etagHeader(etag))
