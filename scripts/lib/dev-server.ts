@@ -33,11 +33,12 @@ async function waitForHealth(base: string, dev: ChildProcess, timeoutMs: number)
 /**
  * `npm run dev` as a user runs it, on a free port and a throwaway data
  * folder (so it never touches .data/), for checks that need the whole stack.
+ * Given a `dataDir`, it uses that one and leaves it in place when stopped.
  */
-export async function startDevServer() {
+export async function startDevServer({ dataDir: given }: { dataDir?: string } = {}) {
   const port = await freePort()
   const base = `http://127.0.0.1:${port}`
-  const dataDir = mkdtempSync(join(tmpdir(), 'casting-dev-'))
+  const dataDir = given ?? mkdtempSync(join(tmpdir(), 'casting-dev-'))
   const dev = spawn(process.execPath, ['scripts/dev.ts'], {
     cwd: root,
     env: { ...process.env, PORT: String(port), DATA_DIR: dataDir },
@@ -49,7 +50,7 @@ export async function startDevServer() {
       process.kill(-dev.pid, 'SIGTERM')
       await new Promise((resolve) => dev.once('exit', resolve))
     }
-    rmSync(dataDir, { recursive: true, force: true })
+    if (!given) rmSync(dataDir, { recursive: true, force: true })
   }
   try {
     const startedInMs = await waitForHealth(base, dev, 60_000)
