@@ -55,6 +55,13 @@ export function sqlStateOf(error: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined
 }
 
+/** An error as one line for the log; the driver's socket errors are events with a message, not Errors. */
+export function describe(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`
+  const message = (error as { message?: unknown } | null)?.message
+  return typeof message === 'string' ? message : String(error)
+}
+
 /** Maps what hono itself throws (body parsing, body limit) to the contract's words. */
 export function messageFor(error: HTTPException): string {
   if (error instanceof ApiError) return error.message

@@ -2,9 +2,10 @@ import { Hono } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { requestId } from 'hono/request-id'
 import { secureHeaders } from 'hono/secure-headers'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { withDatabase } from './db/client'
 import type { AppEnv } from './env'
-import { ApiError, databaseUnavailable, envelope, isDatabaseUnavailable, messageFor } from './errors'
+import { ApiError, databaseUnavailable, describe, envelope, isDatabaseUnavailable, messageFor } from './errors'
 import { corsFromConfig } from './middleware/cors'
 import { methodNotAllowed } from './middleware/method-not-allowed'
 import { requestLog } from './middleware/request-log'
@@ -41,21 +42,22 @@ app.notFound((c) => {
 })
 
 app.onError((error, c) => {
-  if (error instanceof HTTPException) {
-    const headers = error instanceof ApiError ? error.headers : {}
-    if (error.status >= 500)
-      console.error(JSON.stringify({ level: 'error', requestId: c.var.requestId, error: String(error.cause ?? error) }))
-    return envelope(c, error.status as 400, messageFor(error), headers)
-  }
-  if (isDatabaseUnavailable(error)) {
-    const unavailable = databaseUnavailable()
+  const known = error instanceof HTTPException ? error : isDatabaseUnavailable(error) ? databaseUnavailable(error) : undefined
+  // Details go to the log, keyed by request id; the response says only what the contract says.
+  if (!known || known.status >= 500) {
+    const cause = error.cause ?? known?.cause
     console.error(
-      JSON.stringify({ level: 'error', requestId: c.var.requestId, error: 'database unavailable', cause: String(error.cause ?? error) }),
+      JSON.stringify({
+        level: 'error',
+        requestId: c.var.requestId,
+        error: describe(error),
+        cause: cause && describe(cause),
+        stack: known ? undefined : error.stack,
+      }),
     )
-    return envelope(c, 503, unavailable.message, unavailable.headers)
   }
-  console.error(JSON.stringify({ level: 'error', requestId: c.var.requestId, error: String(error), stack: error.stack }))
-  return envelope(c, 500, 'internal server error')
+  if (!known) return envelope(c, 500, 'internal server error')
+  return envelope(c, known.status as ContentfulStatusCode, messageFor(known), known instanceof ApiError ? known.headers : {})
 })
 
 export default app
