@@ -31,7 +31,7 @@ if (!databaseUrl) {
   const runtimeFile = join(dataDir, 'dev-server.json')
   writeFileSync(runtimeFile, JSON.stringify({ databaseUrl }))
   cleanups.push(() => rmSync(runtimeFile, { force: true }))
-  console.log(`[dev] embedded Postgres (PGlite) in .data/pglite, migrated`)
+  console.log(`[dev] embedded Postgres (PGlite) in ${join(dataDir, 'pglite')}, migrated`)
 } else if (isLocalDatabase(databaseUrl)) {
   await migrateServer(databaseUrl)
   console.log(`[dev] using DATABASE_URL, migrated`)

@@ -35,5 +35,18 @@ export function whyNotUpdated(current: string | undefined, ifMatch: IfMatch, not
   return matches(ifMatch, current) ? nothingToUpdate() : preconditionFailed()
 }
 
-/** hono's ETag middleware: it keeps our ETag and answers 304 for a matching If-None-Match. */
-export const notModified = () => etag({ retainedHeaders: [...RETAINED_304_HEADERS, 'x-request-id'] })
+/**
+ * hono's ETag middleware: it keeps our ETag and answers 304 for a matching
+ * If-None-Match. A 304 keeps only the headers listed; a cross-origin client
+ * needs the CORS ones on it as much as on the 200.
+ */
+export const notModified = () =>
+  etag({
+    retainedHeaders: [
+      ...RETAINED_304_HEADERS,
+      'x-request-id',
+      'access-control-allow-origin',
+      'access-control-allow-credentials',
+      'access-control-expose-headers',
+    ],
+  })

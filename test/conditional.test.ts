@@ -30,6 +30,17 @@ describe('GET /actors/:id', () => {
     expect(stale.status).toBe(200)
   })
 
+  it('keeps the CORS headers on a 304, so a cross-origin client can read it', async () => {
+    await oneActor()
+    const token = await producer()
+    const origin = { Origin: 'https://app.example.com' }
+    const etag = (await call('/actors/1', { token, headers: origin })).headers.get('ETag')!
+    const cached = await call('/actors/1', { token, headers: { ...origin, 'If-None-Match': etag } })
+    expect(cached.status).toBe(304)
+    expect(cached.headers.get('Access-Control-Allow-Origin')).toBe('https://app.example.com')
+    expect(cached.headers.get('Access-Control-Expose-Headers')).toContain('ETag')
+  })
+
   it('changes the ETag when the actor changes, and only then', async () => {
     await oneActor()
     const token = await producer()

@@ -461,7 +461,7 @@ describe('per_page', () => {
 const ACTOR_SORT_RULE = 'sort must be one of id, name, age, each optionally prefixed with -.'
 const MOVIE_SORT_RULE = 'sort must be one of id, title, release_date, each optionally prefixed with -.'
 const PER_PAGE_RULE = 'per_page must be an integer between 1 and 100.'
-const AFTER_RULE = 'after must be a positive integer.'
+const AFTER_RULE = 'after must be an integer from 0 to 2147483647.'
 
 const sharedInvalid = (sortRule: string): [Record<string, string>, string][] => [
   [{ per_page: '0' }, PER_PAGE_RULE],
@@ -474,7 +474,6 @@ const sharedInvalid = (sortRule: string): [Record<string, string>, string][] => 
   [{ per_page: '99999' }, PER_PAGE_RULE],
   [{ page: '0' }, 'page must be a positive integer.'],
   [{ page: 'abc' }, 'page must be a positive integer.'],
-  [{ after: '0' }, AFTER_RULE],
   [{ after: '-1' }, AFTER_RULE],
   [{ after: 'abc' }, AFTER_RULE],
   [{ after: '1.5' }, AFTER_RULE],
@@ -638,7 +637,7 @@ describe('query parameters and the order of checks', () => {
   })
 })
 
-/** Walks a list with the cursor: the first page by page number, then `after` until `next_after` is null. */
+/** Walks a list with the cursor alone: from `after=0` until `next_after` is null. */
 async function walk<Row extends { id: number }>(
   list: (params: Params) => Promise<{ status: number; body: Record<string, unknown> }>,
   key: 'actors' | 'movies',
@@ -646,18 +645,13 @@ async function walk<Row extends { id: number }>(
 ) {
   const seen: number[] = []
   const totals: number[] = []
-  const first = await list({ ...params, sort: 'id' })
-  expect(first.status).toBe(200)
-  let rows = first.body[key] as Row[]
-  seen.push(...ids(rows))
-  totals.push(first.body.total as number)
-  let cursor: number | null = rows.at(-1)!.id
+  let cursor: number | null = 0
   for (let requests = 0; cursor !== null; requests++) {
     expect(requests).toBeLessThan(100) // a cursor that never ends fails instead of hanging
     const { status, body } = await list({ ...params, after: cursor })
     expect(status).toBe(200)
     expect(body).not.toHaveProperty('page')
-    rows = body[key] as Row[]
+    const rows = body[key] as Row[]
     expect(rows.length).toBeGreaterThan(0)
     expect(rows.length).toBeLessThanOrEqual(Number(params.per_page ?? 10))
     seen.push(...ids(rows))

@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs'
 import { PGlite } from '@electric-sql/pglite'
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket'
@@ -13,6 +14,7 @@ export type EmbeddedPostgres = { db: PGlite; port: number; close(): Promise<void
  */
 export async function startEmbeddedPostgres(dataDir?: string, port = 0): Promise<EmbeddedPostgres> {
   // pg_trgm ships with PGlite but must be loaded; the migrations create it.
+  if (dataDir) mkdirSync(dataDir, { recursive: true })
   const db = await PGlite.create(dataDir, { extensions: { pg_trgm } })
   await migrate(drizzle({ client: db }), { migrationsFolder })
   // PGlite is one connection; the server multiplexes the Worker's pools onto it.

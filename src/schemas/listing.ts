@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { positiveIntParam, withoutNul } from './common'
+import { MAX_ID, positiveIntParam, withoutNul } from './common'
 import { dateString } from './dates'
 
 /** Rows per page unless `per_page` says otherwise, and its bound (API.md Part B). */
@@ -25,6 +25,15 @@ export const textParam = (name: string, max: number) => {
 
 export const dateParam = (name: string) => dateString(`${name} must be a date (YYYY-MM-DD).`)
 
+const cursorParam = (() => {
+  const error = 'after must be an integer from 0 to 2147483647.'
+  return z
+    .string({ error })
+    .regex(/^\d{1,10}$/, { error })
+    .transform(Number)
+    .pipe(z.number().max(MAX_ID, { error }))
+})()
+
 export const ageParam = (name: string) => boundedInt(name, 0, 150)
 
 /** `sort`: one of `fields`, `-` first for descending. */
@@ -43,7 +52,8 @@ export function sortParam<const Field extends string>(fields: readonly [Field, .
 export const pagingParams = {
   page: positiveIntParam('page').optional(),
   per_page: boundedInt('per_page', 1, MAX_PER_PAGE).default(DEFAULT_PER_PAGE),
-  after: positiveIntParam('after').optional(),
+  // 0 starts a walk: every id is after it.
+  after: cursorParam.optional(),
 }
 
 /**
