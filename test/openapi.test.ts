@@ -32,12 +32,12 @@ describe('GET /openapi.json', () => {
       ),
     )
     expect([...documented].sort()).toEqual([...registeredRoutes()].sort())
-    expect(documented.size).toBe(17)
+    expect(documented.size).toBe(18)
   })
 
   it('names for each protected operation its permission, bearer security and 401/403', async () => {
     const document = await getDocument()
-    const open = ['GET /health', 'GET /openapi.json', 'GET /docs']
+    const open = ['GET /health', 'GET /openapi.json', 'GET /docs', 'GET /docs/scalar.js']
     for (const [path, operations] of Object.entries(document.paths)) {
       for (const [method, operation] of Object.entries(operations)) {
         const name = `${method.toUpperCase()} ${path}`
@@ -80,6 +80,17 @@ describe('GET /openapi.json', () => {
     )
     expect(names('/movies', 'get')).toEqual(expect.arrayContaining(['query:released_from', 'query:released_to']))
     expect(names('/movies/{id}/actors/{actor_id}', 'delete')).toEqual(['path:id', 'path:actor_id'])
+  })
+})
+
+describe('GET /docs/scalar.js', () => {
+  it('serves the reference script from the static assets, with our headers', async () => {
+    const response = await call('/docs/scalar.js')
+    expect(response.status).toBe(200)
+    expect(response.headers.get('Content-Type')).toMatch(/javascript/)
+    expect(response.headers.get('X-Request-Id')).toBeTruthy()
+    expect(response.headers.get('X-Content-Type-Options')).toBe('nosniff')
+    expect((await response.text()).length).toBeGreaterThan(100_000)
   })
 })
 

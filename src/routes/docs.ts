@@ -48,6 +48,19 @@ export const docs = (app: Hono<AppEnv>) =>
       }),
     )
     .get(
+      SCALAR_SCRIPT,
+      operation({
+        tag: 'Service',
+        summary: "This reference's script",
+        success: { status: 200, description: 'Scalar, from the static assets.' },
+      }),
+      async (c) => {
+        const asset = await c.env.ASSETS.fetch(c.req.raw)
+        // A copy: the asset's headers are immutable, and our middleware adds to them.
+        return new Response(asset.body, asset)
+      },
+    )
+    .get(
       '/docs',
       operation({
         tag: 'Service',
