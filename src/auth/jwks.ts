@@ -1,4 +1,4 @@
-import { createLocalJWKSet, createRemoteJWKSet, errors, type JWTVerifyGetKey } from 'jose'
+import { createLocalJWKSet, createRemoteJWKSet, type ExportedJWKSCache, errors, type JWTVerifyGetKey, jwksCache } from 'jose'
 import { authServiceUnavailable } from '../errors'
 
 /** How long the identity provider may take to answer (API.md section 2). */
@@ -20,13 +20,18 @@ export function keySetFor(url: string): JWTVerifyGetKey {
   let keySet = keySets.get(url)
   if (keySet) return keySet
 
-  const remote = createRemoteJWKSet(new URL(url), { timeoutDuration: FETCH_TIMEOUT_MS, cooldownDuration: COOLDOWN_MS })
+  // jose writes each fetched JWKS and its time here; the fallback reads them.
+  const cache: Partial<ExportedJWKSCache> = {}
+  const remote = createRemoteJWKSet(new URL(url), {
+    timeoutDuration: FETCH_TIMEOUT_MS,
+    cooldownDuration: COOLDOWN_MS,
+    [jwksCache]: cache as Record<string, never>,
+  })
   let failedAt = Number.NEGATIVE_INFINITY
-  let fallback: { uat: string; keys: JWTVerifyGetKey } | undefined
+  let fallback: { uat: number; keys: JWTVerifyGetKey } | undefined
   const cachedKeys = () => {
-    const jwks = remote.jwks()
-    if (!jwks) return undefined
-    const uat = JSON.stringify(jwks)
+    const { jwks, uat } = cache
+    if (!jwks || uat === undefined) return undefined
     if (fallback?.uat !== uat) fallback = { uat, keys: createLocalJWKSet(jwks) }
     return fallback.keys
   }
