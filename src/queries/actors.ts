@@ -1,17 +1,14 @@
-import { and, eq, gt, gte, ilike, inArray, lte, sql } from 'drizzle-orm'
+import { and, eq, gt, gte, ilike, lte, sql } from 'drizzle-orm'
 import type { IfMatch } from '../conditional'
 import type { Database } from '../db/client'
 import { actors } from '../db/schema'
 import type { CreateActor, ListActorsQuery, UpdateActor } from '../schemas/actors'
-import { differsFrom } from './changes'
+import { contentHash, differsFrom, hashMatches } from './changes'
 import { containing, ordering, window } from './listing'
 
 export const actorColumns = { id: actors.id, name: actors.name, age: actors.age, gender: actors.gender }
 
-/** A strong validator: the hash of the row's content, computed where the row is. */
-const etag = sql<string>`md5(row(${actors.id}, ${actors.name}, ${actors.age}, ${actors.gender})::text)`
-
-const ifMatchCondition = (ifMatch: IfMatch) => (ifMatch && !ifMatch.any ? inArray(etag, ifMatch.tags) : undefined)
+const etag = contentHash(actors.id, actors.name, actors.age, actors.gender)
 
 /** One page of the actors matching the filters, each row carrying their total: one statement. */
 export function listActors(db: Database, query: ListActorsQuery) {
@@ -53,7 +50,7 @@ export async function updateActor(db: Database, id: number, changes: UpdateActor
   const [actor] = await db
     .update(actors)
     .set(changes)
-    .where(and(eq(actors.id, id), differsFrom(actorColumns, changes), ifMatchCondition(ifMatch)))
+    .where(and(eq(actors.id, id), differsFrom(actorColumns, changes), hashMatches(etag, ifMatch)))
     .returning({ ...actorColumns, etag })
   return actor
 }
@@ -61,7 +58,7 @@ export async function updateActor(db: Database, id: number, changes: UpdateActor
 export async function deleteActor(db: Database, id: number, ifMatch: IfMatch) {
   const [deleted] = await db
     .delete(actors)
-    .where(and(eq(actors.id, id), ifMatchCondition(ifMatch)))
+    .where(and(eq(actors.id, id), hashMatches(etag, ifMatch)))
     .returning({ id: actors.id })
   return deleted
 }

@@ -1,5 +1,6 @@
-import { or, type SQL, sql } from 'drizzle-orm'
+import { inArray, or, type SQL, sql } from 'drizzle-orm'
 import type { PgColumn } from 'drizzle-orm/pg-core'
+import type { IfMatch } from '../conditional'
 
 /**
  * True where at least one of `changes` differs from the row, so an UPDATE
@@ -12,3 +13,9 @@ export function differsFrom(columns: Record<string, PgColumn>, changes: Record<s
       .map(([key, value]) => sql`${columns[key]} is distinct from ${value}`),
   )
 }
+
+/** A strong validator: the hash of a row's content, computed where the row is. */
+export const contentHash = (...columns: PgColumn[]) => sql<string>`md5(row(${sql.join(columns, sql`, `)})::text)`
+
+/** True where the row's hash is one `If-Match` names; no condition for `*` or no header. */
+export const hashMatches = (hash: SQL, ifMatch: IfMatch) => (ifMatch && !ifMatch.any ? inArray(hash, ifMatch.tags) : undefined)

@@ -1,17 +1,14 @@
-import { and, eq, gt, gte, ilike, inArray, lte, sql } from 'drizzle-orm'
+import { and, eq, gt, gte, ilike, lte } from 'drizzle-orm'
 import type { IfMatch } from '../conditional'
 import type { Database } from '../db/client'
 import { movies } from '../db/schema'
 import type { CreateMovie, ListMoviesQuery, UpdateMovie } from '../schemas/movies'
-import { differsFrom } from './changes'
+import { contentHash, differsFrom, hashMatches } from './changes'
 import { containing, ordering, window } from './listing'
 
 export const movieColumns = { id: movies.id, title: movies.title, release_date: movies.release_date }
 
-/** A strong validator: the hash of the row's content, computed where the row is. */
-const etag = sql<string>`md5(row(${movies.id}, ${movies.title}, ${movies.release_date})::text)`
-
-const ifMatchCondition = (ifMatch: IfMatch) => (ifMatch && !ifMatch.any ? inArray(etag, ifMatch.tags) : undefined)
+const etag = contentHash(movies.id, movies.title, movies.release_date)
 
 /** One page of the movies matching the filters, each row carrying their total: one statement. */
 export function listMovies(db: Database, query: ListMoviesQuery) {
@@ -48,7 +45,7 @@ export async function updateMovie(db: Database, id: number, changes: UpdateMovie
   const [movie] = await db
     .update(movies)
     .set(changes)
-    .where(and(eq(movies.id, id), differsFrom(movieColumns, changes), ifMatchCondition(ifMatch)))
+    .where(and(eq(movies.id, id), differsFrom(movieColumns, changes), hashMatches(etag, ifMatch)))
     .returning({ ...movieColumns, etag })
   return movie
 }
@@ -56,7 +53,7 @@ export async function updateMovie(db: Database, id: number, changes: UpdateMovie
 export async function deleteMovie(db: Database, id: number, ifMatch: IfMatch) {
   const [deleted] = await db
     .delete(movies)
-    .where(and(eq(movies.id, id), ifMatchCondition(ifMatch)))
+    .where(and(eq(movies.id, id), hashMatches(etag, ifMatch)))
     .returning({ id: movies.id })
   return deleted
 }
