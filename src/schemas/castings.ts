@@ -24,8 +24,6 @@ export const castingSchema = z
 export const castMemberSchema = actorSchema.extend({ fee: z.number().nullable() })
 export const filmographyEntrySchema = movieSchema.extend({ fee: z.number().nullable() })
 
-export type PutCasting = z.output<typeof putCastingSchema>
-
 export const castResponse = successSchema.extend({ movie_id: z.int32().positive(), cast: z.array(castMemberSchema) })
 export const filmographyResponse = successSchema.extend({ actor_id: z.int32().positive(), movies: z.array(filmographyEntrySchema) })
 export const castingResponse = successSchema.extend({ casting: castingSchema })

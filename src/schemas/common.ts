@@ -25,15 +25,16 @@ export const idParams = z.object({ id: pathId })
 export const withoutNul = (name: string) =>
   [(text: string) => !text.includes('\u0000'), { error: `${name} must not contain a NUL character.` }] as const
 
-/** A query parameter holding a positive integer, with the contract's 400 message. */
-export const positiveIntParam = (name: string, max = MAX_ID) => {
-  const error = `${name} must be a positive integer.`
-  return z
+/** A query parameter holding a whole number of at most `digits` digits, from `min` to `max`; every failure answers `error`. */
+export const integerParam = (error: string, min: number, max: number, digits = 10) =>
+  z
     .string({ error })
-    .regex(/^\d{1,10}$/, { error })
+    .regex(new RegExp(`^\\d{1,${digits}}$`), { error })
     .transform(Number)
-    .pipe(z.number().min(1, { error }).max(max, { error }))
-}
+    .pipe(z.number().min(min, { error }).max(max, { error }))
+
+/** A query parameter holding a positive integer, with the contract's 400 message. */
+export const positiveIntParam = (name: string) => integerParam(`${name} must be a positive integer.`, 1, MAX_ID)
 
 export const successSchema = z.object({ success: z.literal(true) })
 

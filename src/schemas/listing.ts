@@ -1,19 +1,13 @@
 import { z } from 'zod'
-import { MAX_ID, positiveIntParam, withoutNul } from './common'
+import { integerParam, MAX_ID, positiveIntParam, withoutNul } from './common'
 import { dateString } from './dates'
 
 /** Rows per page unless `per_page` says otherwise, and its bound (API.md Part B). */
 export const DEFAULT_PER_PAGE = 10
 export const MAX_PER_PAGE = 100
 
-const boundedInt = (name: string, min: number, max: number) => {
-  const error = `${name} must be an integer between ${min} and ${max}.`
-  return z
-    .string({ error })
-    .regex(/^\d{1,4}$/, { error })
-    .transform(Number)
-    .pipe(z.number().min(min, { error }).max(max, { error }))
-}
+const boundedInt = (name: string, min: number, max: number) =>
+  integerParam(`${name} must be an integer between ${min} and ${max}.`, min, max, 4)
 
 export const textParam = (name: string, max: number) => {
   const error = `${name} must be a string of at most ${max} characters.`
@@ -24,15 +18,6 @@ export const textParam = (name: string, max: number) => {
 }
 
 export const dateParam = (name: string) => dateString(`${name} must be a date (YYYY-MM-DD).`)
-
-const cursorParam = (() => {
-  const error = 'after must be an integer from 0 to 2147483647.'
-  return z
-    .string({ error })
-    .regex(/^\d{1,10}$/, { error })
-    .transform(Number)
-    .pipe(z.number().max(MAX_ID, { error }))
-})()
 
 export const ageParam = (name: string) => boundedInt(name, 0, 150)
 
@@ -53,7 +38,7 @@ export const pagingParams = {
   page: positiveIntParam('page').optional(),
   per_page: boundedInt('per_page', 1, MAX_PER_PAGE).default(DEFAULT_PER_PAGE),
   // 0 starts a walk: every id is after it.
-  after: cursorParam.optional(),
+  after: integerParam(`after must be an integer from 0 to ${MAX_ID}.`, 0, MAX_ID).optional(),
 }
 
 /**
