@@ -31,8 +31,8 @@ async function loadOrCreateKeys(folder = dataDir): Promise<KeyFile> {
   return keys
 }
 
-export async function startDevIssuer() {
-  const keys = await loadOrCreateKeys()
+export async function startDevIssuer(folder = dataDir) {
+  const keys = await loadOrCreateKeys(folder)
   const body = JSON.stringify({ keys: [keys.publicJwk] })
   const server = createServer((request, response) => {
     if (request.url === '/.well-known/jwks.json') {

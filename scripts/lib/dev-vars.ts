@@ -2,10 +2,10 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { root } from './paths.ts'
 
-/** Configuration keys the Worker reads (API.md section 4, plus the local bridge). */
+/** Configuration keys the Worker reads (API.md section 4, plus the local SQL endpoint). */
 export const CONFIG_KEYS = [
   'DATABASE_URL',
-  'DATABASE_WS_PROXY',
+  'DATABASE_HTTP_ENDPOINT',
   'AUTH0_DOMAIN',
   'AUTH0_AUDIENCE',
   'AUTH0_ISSUER',
@@ -39,7 +39,7 @@ function parseDotenv(text: string): Record<string, string> {
   return values
 }
 
-/** Whether a Postgres URL points at this machine (and so needs our bridge). */
+/** Whether a Postgres URL points at this machine (and so needs our SQL endpoint). */
 export function isLocalDatabase(url: string): boolean {
   const host = new URL(url).hostname
   return host === 'localhost' || host === '127.0.0.1' || host === '[::1]'
