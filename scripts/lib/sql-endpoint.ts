@@ -20,6 +20,8 @@ export type SqlEndpoint = {
   setDelay(ms: number): void
   /** Round trips answered and statements run, since start or the last reset. */
   stats(reset?: boolean): { requests: number; statements: number }
+  /** Closes the pooled connections (new ones open on demand); their sessions' statistics reach the server's views. */
+  drain(): Promise<void>
   close(): Promise<void>
 }
 
@@ -153,7 +155,8 @@ export async function startSqlEndpoint({
     const send = (status: number, body: unknown) => {
       const text = typeof body === 'string' ? body : JSON.stringify(body)
       const headers = { 'content-type': typeof body === 'string' ? 'text/plain' : 'application/json' }
-      setTimeout(() => response.writeHead(status, headers).end(text), delayMs)
+      if (delayMs === 0) response.writeHead(status, headers).end(text)
+      else setTimeout(() => response.writeHead(status, headers).end(text), delayMs)
     }
     // A web page's fetch always carries Origin; the driver never does. No page reaches this database.
     if (request.headers.origin !== undefined) return send(403, 'cross-origin requests are refused')
@@ -201,6 +204,12 @@ export async function startSqlEndpoint({
     }
   }
 
+  async function drain() {
+    const draining = [...pools.values()]
+    pools.clear()
+    await Promise.all(draining.map((pool) => pool.end()))
+  }
+
   const server = createServer((request, response) => {
     answer(request, response).catch(() => response.writeHead(500).end())
   })
@@ -244,9 +253,10 @@ export async function startSqlEndpoint({
       if (reset) counts = { requests: 0, statements: 0 }
       return current
     },
+    drain,
     async close() {
       if (mode !== 'down') await stopListening()
-      await Promise.all([...pools.values()].map((pool) => pool.end()))
+      await drain()
     },
   }
 }
