@@ -74,7 +74,6 @@ try {
     await response.arrayBuffer()
     return response.status
   }
-  const etagOf = async (path: string) => (await fetch(`${base}${path}`, { headers: auth(tokens.assistant) })).headers.get('ETag') ?? ''
   const unique = () => crypto.randomUUID().slice(0, 8)
   // Bodies that change something every time, so each PATCH is a success.
   const fresh = (c: Case): Case => ({ ...c, body: c.body?.replaceAll('[<id>]', unique()) })
