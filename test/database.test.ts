@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { QUERY_TIMEOUT_MS } from '../src/db/client'
 import { actors } from '../src/db/schema'
+import { QUERY_TIMEOUT_MS } from '../src/db/timeouts'
 import { callJson, setDatabase, tokenFor, withDb } from './helpers'
 
 describe('under concurrent writes', () => {

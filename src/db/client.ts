@@ -3,15 +3,9 @@ import { drizzle } from 'drizzle-orm/neon-http'
 import { createMiddleware } from 'hono/factory'
 import type { AppEnv, Bindings } from '../env'
 import * as schema from './schema'
+import { QUERY_TIMEOUT_MS } from './timeouts'
 
 export type Database = ReturnType<typeof drizzle<typeof schema>>
-
-/**
- * How long one round trip to the database may take before the request answers
- * 503. The server cancels a statement sooner (its statement_timeout); this
- * bounds a network or proxy that never answers.
- */
-export const QUERY_TIMEOUT_MS = 5_000
 
 // Every statement is one HTTPS request (Neon's SQL-over-HTTP), bounded here.
 neonConfig.fetchFunction = (input: RequestInfo, init?: RequestInit) =>
