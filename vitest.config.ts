@@ -23,6 +23,7 @@ export default defineConfig({
           exclude: ['test/node/**'],
           // The test files share one database and reset it before each test.
           fileParallelism: false,
+          isolate: false,
           testTimeout: 20_000,
           hookTimeout: 30_000,
         },

@@ -5,7 +5,7 @@ import { startDevIssuer } from './dev-issuer.ts'
 import { explicitConfig, isLocalDatabase } from './dev-vars.ts'
 import { prepareDocsAssets } from './docs-assets.ts'
 import { migrateServer } from './migrate.ts'
-import { dataDir as defaultDataDir, root } from './paths.ts'
+import { dataDir as defaultDataDir, devServerFile, root } from './paths.ts'
 import { startEmbeddedPostgres } from './pglite.ts'
 import { type SqlEndpoint, startSqlEndpoint } from './sql-endpoint.ts'
 
@@ -57,7 +57,7 @@ export async function startDevStack({
       cleanups.push(() => embedded.close())
       databaseUrl = `postgres://postgres@127.0.0.1:${embedded.port}/postgres`
       // Lets `npm run db:seed` reach this database while dev holds PGlite's folder.
-      const runtimeFile = join(dataDir, 'dev-server.json')
+      const runtimeFile = devServerFile(dataDir)
       writeFileSync(runtimeFile, JSON.stringify({ databaseUrl }))
       cleanups.push(() => rmSync(runtimeFile, { force: true }))
       log(`embedded Postgres (PGlite) in ${join(dataDir, 'pglite')}, migrated`)
