@@ -15,6 +15,7 @@ import { mintDevToken } from './lib/dev-issuer.ts'
 import { freePort } from './lib/dev-server.ts'
 import { type DevStack, startDevStack } from './lib/dev-stack.ts'
 import { root } from './lib/paths.ts'
+import { createScratchDatabase } from './lib/scratch-database.ts'
 
 const quick = process.argv.includes('--quick')
 const SERVER = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
@@ -29,21 +30,8 @@ const bin = (name: string) => join(root, 'node_modules/.bin', name)
 
 // --- a scratch database on the server, and the stack in front of it --------
 
-const runId = `${process.pid}_${Date.now()}`
-const benchDb = `casting_bench_${runId}`
-const pgbenchDb = `casting_pgbench_${runId}`
-const urlFor = (name: string) => Object.assign(new URL(SERVER), { pathname: `/${name}` }).toString()
-async function admin(statement: string) {
-  const client = new pg.Client({ connectionString: SERVER })
-  await client.connect()
-  try {
-    await client.query(statement)
-  } finally {
-    await client.end()
-  }
-}
-
-await admin(`create database ${benchDb}`)
+const benchDb = await createScratchDatabase(SERVER, 'casting_bench', { migrate: false })
+const pgbenchDb = await createScratchDatabase(SERVER, 'casting_pgbench', { migrate: false })
 const dataDir = mkdtempSync(join(tmpdir(), 'casting-bench-'))
 const port = await freePort()
 const base = `http://127.0.0.1:${port}`
@@ -51,14 +39,14 @@ let stack: DevStack | undefined
 try {
   console.log(`# npm run bench${quick ? ' --quick' : ''}`)
   console.log(`machine: ${cpus().length} × ${cpus()[0]?.model.trim()}, Node ${process.version}, ${new Date().toISOString()}`)
-  stack = await startDevStack({ port, dataDir, databaseUrl: urlFor(benchDb), quiet: true })
+  stack = await startDevStack({ port, dataDir, databaseUrl: benchDb.url, quiet: true })
   await waitForHealth()
   const endpoint = stack.endpoint!
   const tokens = {
     assistant: await mintDevToken('assistant', { folder: dataDir }),
     producer: await mintDevToken('producer', { folder: dataDir }),
   }
-  const db = new pg.Client({ connectionString: urlFor(benchDb) })
+  const db = new pg.Client({ connectionString: benchDb.url })
   await db.connect()
   await db.query(`insert into actors (name, age, gender) select 'Actor ' || i, 20 + i % 60, 'Female' from generate_series(1, 2000) as i`)
   await db.query(`insert into movies (title, release_date) select 'Movie ' || i, date '2000-01-01' + i from generate_series(1, 100) as i`)
@@ -131,10 +119,9 @@ try {
 
   // --- ceilings ----------------------------------------------------------------
   console.log('\n## Ceilings: pgbench -S (select-only) on the same server, 16 clients, 2 threads')
-  await admin(`create database ${pgbenchDb}`)
-  execFileSync('pgbench', ['-i', '-q', '-s', '1', urlFor(pgbenchDb)], { stdio: 'ignore' })
+  execFileSync('pgbench', ['-i', '-q', '-s', '1', pgbenchDb.url], { stdio: 'ignore' })
   const pgbench = (extra: string[]) => {
-    const out = execFileSync('pgbench', ['-S', '-n', '-c', '16', '-j', '2', '-T', String(LOAD_SECONDS), ...extra, urlFor(pgbenchDb)], {
+    const out = execFileSync('pgbench', ['-S', '-n', '-c', '16', '-j', '2', '-T', String(LOAD_SECONDS), ...extra, pgbenchDb.url], {
       encoding: 'utf8',
     })
     return Number(/tps = ([\d.]+)/.exec(out)?.[1] ?? Number.NaN)
@@ -328,8 +315,8 @@ try {
 } finally {
   await stack?.stop()
   rmSync(dataDir, { recursive: true, force: true })
-  await admin(`drop database if exists ${benchDb} with (force)`).catch(() => {})
-  await admin(`drop database if exists ${pgbenchDb} with (force)`).catch(() => {})
+  await benchDb.drop().catch(() => {})
+  await pgbenchDb.drop().catch(() => {})
 }
 
 // --- helpers ------------------------------------------------------------------
@@ -354,7 +341,7 @@ async function serverCounters() {
   try {
     const { rows } = await client.query<{ sessions: string; transactions: string }>(
       'select sessions, xact_commit + xact_rollback as transactions from pg_stat_database where datname = $1',
-      [benchDb],
+      [new URL(benchDb.url).pathname.slice(1)],
     )
     return { sessions: Number(rows[0]?.sessions), transactions: Number(rows[0]?.transactions) }
   } finally {

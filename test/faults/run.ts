@@ -10,6 +10,7 @@ import pg from 'pg'
 import { mintDevToken } from '../../scripts/lib/dev-issuer.ts'
 import { freePort } from '../../scripts/lib/dev-server.ts'
 import { type DevStack, startDevStack } from '../../scripts/lib/dev-stack.ts'
+import { createScratchDatabase } from '../../scripts/lib/scratch-database.ts'
 import { QUERY_TIMEOUT_MS } from '../../src/db/timeouts.ts'
 
 const SERVER = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
@@ -21,17 +22,14 @@ const check = (name: string, ok: boolean, detail?: string) => {
 }
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-const name = `casting_faults_${process.pid}_${Date.now()}`
-const urlFor = (database: string) => Object.assign(new URL(SERVER), { pathname: `/${database}` }).toString()
-const admin = new pg.Client({ connectionString: SERVER })
-await admin.connect()
-await admin.query(`create database ${name}`)
+const scratch = await createScratchDatabase(SERVER, 'casting_faults', { migrate: false })
+const name = new URL(scratch.url).pathname.slice(1)
 const dataDir = mkdtempSync(join(tmpdir(), 'casting-faults-'))
 let stack: DevStack | undefined
 try {
   const port = await freePort()
   const base = `http://127.0.0.1:${port}`
-  stack = await startDevStack({ port, dataDir, databaseUrl: urlFor(name), quiet: true })
+  stack = await startDevStack({ port, dataDir, databaseUrl: scratch.url, quiet: true })
   for (
     let i = 0;
     i < 120 &&
@@ -57,7 +55,7 @@ try {
       retryAfter: response.headers.get('Retry-After'),
     }
   }
-  const db = new pg.Client({ connectionString: urlFor(name) })
+  const db = new pg.Client({ connectionString: scratch.url })
   await db.connect()
   await db.query(`insert into actors (name, age) values ('Ada', 36)`)
   const actorCount = async () => Number((await db.query('select count(*) from actors')).rows[0].count)
@@ -74,7 +72,7 @@ try {
   }
 
   // 1. A statement stuck on a lock: the server cancels it at its statement timeout.
-  const holder = new pg.Client({ connectionString: urlFor(name) })
+  const holder = new pg.Client({ connectionString: scratch.url })
   await holder.connect()
   await holder.query('begin')
   await holder.query('select * from actors where id = 1 for update')
@@ -132,8 +130,7 @@ try {
 } finally {
   await stack?.stop()
   rmSync(dataDir, { recursive: true, force: true })
-  await admin.query(`drop database if exists ${name} with (force)`).catch(() => {})
-  await admin.end()
+  await scratch.drop().catch(() => {})
 }
 
 const failed = results.filter((r) => !r.ok).length

@@ -1,6 +1,5 @@
-import pg from 'pg'
-import { migrateServer } from '../../scripts/lib/migrate.ts'
 import { startEmbeddedPostgres } from '../../scripts/lib/pglite.ts'
+import { createScratchDatabase } from '../../scripts/lib/scratch-database.ts'
 
 export type TestDatabase = { url: string; close(): Promise<void> }
 
@@ -10,23 +9,10 @@ export type TestDatabase = { url: string; close(): Promise<void> }
  */
 export async function startTestDatabase(): Promise<TestDatabase> {
   const serverUrl = process.env.TEST_DATABASE_URL
-  if (!serverUrl) {
-    const embedded = await startEmbeddedPostgres()
-    return { url: `postgres://postgres@127.0.0.1:${embedded.port}/postgres`, close: () => embedded.close() }
+  if (serverUrl) {
+    const scratch = await createScratchDatabase(serverUrl, 'casting_test')
+    return { url: scratch.url, close: scratch.drop }
   }
-  const name = `casting_test_${process.pid}_${Date.now()}_${Math.floor(Math.random() * 1e6)}`
-  const admin = async (query: string) => {
-    const client = new pg.Client({ connectionString: serverUrl })
-    await client.connect()
-    try {
-      await client.query(query)
-    } finally {
-      await client.end()
-    }
-  }
-  await admin(`create database ${name}`)
-  const url = new URL(serverUrl)
-  url.pathname = `/${name}`
-  await migrateServer(url.toString())
-  return { url: url.toString(), close: () => admin(`drop database if exists ${name} with (force)`) }
+  const embedded = await startEmbeddedPostgres()
+  return { url: `postgres://postgres@127.0.0.1:${embedded.port}/postgres`, close: () => embedded.close() }
 }
