@@ -79,7 +79,10 @@ export async function loadContract(documentUrl: string) {
     return documentedPairs().map((pair) => ({ pair, reached: reached.has(pair) }))
   }
 
-  return { document, fetch: checkedFetch, check, exchanges, coverage }
+  /** Whether the document lists a pair, as `DELETE /actors/{id} 400`. */
+  const documents = (pair: string) => documentedPairs().includes(pair)
+
+  return { document, fetch: checkedFetch, check, exchanges, coverage, documents }
 }
 
 export type Contract = Awaited<ReturnType<typeof loadContract>>

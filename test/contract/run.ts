@@ -9,6 +9,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net'
 import { type Contract, coverageTable, loadContract } from '../../scripts/lib/contract.ts'
 import { DEV_AUDIENCE, DEV_ISSUER, mintDevToken } from '../../scripts/lib/dev-issuer.ts'
 import { freePort, startDevServer } from '../../scripts/lib/dev-server.ts'
+import { ROLES } from '../../src/auth/permissions.ts'
 
 type Stack = Awaited<ReturnType<typeof startDevServer>>
 
@@ -96,6 +97,12 @@ async function healthyStack(contract: Contract, stack: Stack) {
     await go(401, 'PATCH', one, { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(change) })
     await go(403, 'PATCH', one, sendJson(nobody, change))
 
+    // An If-Match of more than 16 tags is a 400 (API.md Part B), where the document lists it.
+    if (contract.documents(`DELETE ${collection}/{id} 400`)) {
+      const tooMany = Array.from({ length: 17 }, (_, i) => `"${i}"`).join(', ')
+      await go(400, 'DELETE', one, bearer(producer, { 'If-Match': tooMany }))
+      await go(400, 'PATCH', one, sendJson(producer, change, { 'If-Match': tooMany }))
+    }
     await go(412, 'DELETE', `${collection}/${doomed}`, bearer(producer, { 'If-Match': '"0123"' }))
     await go(200, 'DELETE', `${collection}/${doomed}`, bearer(producer))
     await go(404, 'DELETE', `${collection}/${doomed}`, bearer(producer))
@@ -150,6 +157,18 @@ function everyOperation(token: string) {
   ] as const
 }
 
+/**
+ * The rate limit's 429, where the document lists it: one token subject (used
+ * nowhere else) spends its allowance, then every operation answers 429.
+ */
+async function rateLimited(contract: Contract, stack: Stack) {
+  if (!contract.coverage().some(({ pair }) => pair.endsWith(' 429'))) return
+  const token = await mintDevToken('director', { folder: stack.dataDir, permissions: [...ROLES.producer] })
+  let status = 0
+  for (let sent = 0; sent < 5_000 && status !== 429; sent++) status = (await fetch(`${stack.base}/actors`, bearer(token))).status
+  for (const [method, path, init] of everyOperation(token)) await expectStatus(contract, 429, stack.base, method, path, init)
+}
+
 /** A TCP relay whose connections can all be cut at once, as a database that goes away. */
 async function cuttableRelay(target: URL) {
   const sockets = new Set<Socket>()
@@ -200,6 +219,7 @@ try {
     JSON.stringify(flagged),
   )
   await healthyStack(contract, healthy)
+  await rateLimited(contract, healthy)
 
   // The identity provider unreachable, and so no key cached: every protected route answers 503.
   const noIssuer = await startDevServer({
