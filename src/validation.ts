@@ -21,7 +21,7 @@ function firstIssue(issues: readonly Issue[]): Issue {
   return issues.find((issue) => issue.code === 'unrecognized_keys') ?? (issues[0] as Issue)
 }
 
-function toApiError(target: keyof ValidationTargets, issues: readonly Issue[]): ApiError {
+function fromIssues(target: keyof ValidationTargets, issues: readonly Issue[]): ApiError {
   const issue = firstIssue(issues)
   if (target !== 'json') return new ApiError(400, issue.message) // query strings: a syntax error
   if (issue.code === 'unrecognized_keys') return new ApiError(422, `unexpected field: ${issue.keys[0]}.`)
@@ -57,7 +57,7 @@ export const validate = <Target extends 'query' | 'json', Schema extends z.ZodTy
     documented(
       zValidator(target, schema, (result) => {
         if (target === 'json' && !allowEmpty && isEmptyObject(result.data)) throw new ApiError(400, INVALID_JSON_BODY)
-        if (!result.success) throw toApiError(target, result.error.issues)
+        if (!result.success) throw fromIssues(target, result.error.issues)
       }),
       target,
       schema,
@@ -81,7 +81,7 @@ export function pathIds<Name extends string>(notFound: Record<Name, (raw: string
   })
   // Each 404 documented with its message, as the contract words it.
   const described = names.map((name) => `\`${notFound[name](`{${name}}`).message}\``).join(' or ')
-  return answers(documented(validator, 'param', schema), [{ status: 404, description: `${described}` }])
+  return answers(documented(validator, 'param', schema), [{ status: 404, description: described }])
 }
 
 const isJson = (contentType: string | undefined) =>
