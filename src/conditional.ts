@@ -38,7 +38,10 @@ export const ifMatch = answers(
     c.set('ifMatch', parseIfMatch(c.req.header('If-Match')))
     await next()
   }),
-  [{ status: 412, description: 'With `If-Match`: the resource changed since that ETag; nothing was written.' }],
+  [
+    { status: 412, description: 'With `If-Match`: the resource changed since that ETag; nothing was written.' },
+    // TODO(issue 10): { status: 400, description: '`If-Match` names more than 16 entity-tags, or is over 2 KiB.' },
+  ],
 )
 
 /**

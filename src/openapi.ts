@@ -13,12 +13,13 @@ export function documented<M extends MiddlewareHandler>(middleware: M, target: k
   return Object.assign(middleware, { [uniqueSymbol]: { target, ...resolver(schema) } })
 }
 
-/** Marks a middleware with a piece of the operation it guards (security, permission). */
+/** Marks a middleware with a piece of the operation it guards (security, permission), and the statuses it answers. */
 export function withSpec<M extends MiddlewareHandler>(
   middleware: M,
   spec: DescribeRouteOptions & { [extension: `x-${string}`]: unknown },
+  answered: readonly Answer[] = [],
 ): M {
-  return Object.assign(middleware, { [uniqueSymbol]: { spec } })
+  return answers(Object.assign(middleware, { [uniqueSymbol]: { spec } }), answered)
 }
 
 /** A status that a middleware answers with, as the document shows it. */

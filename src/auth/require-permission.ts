@@ -1,7 +1,7 @@
 import { createMiddleware } from 'hono/factory'
 import type { AppEnv } from '../env'
 import { ApiError } from '../errors'
-import { answers, withSpec } from '../openapi'
+import { withSpec } from '../openapi'
 import type { Permission } from './permissions'
 import { authConfig, bearerToken, verifyToken } from './verify-token'
 
@@ -18,25 +18,23 @@ function forbidden(message: string, permission: Permission) {
  * @see https://datatracker.ietf.org/doc/html/rfc6750#section-3.1
  */
 export const requirePermission = (permission: Permission) =>
-  answers(
-    withSpec(
-      createMiddleware<AppEnv>(async (c, next) => {
-        const token = bearerToken(c.req.header('Authorization'))
-        const config = authConfig(c.env)
-        if (!config)
-          throw new Error('Auth0 is not configured: set AUTH0_DOMAIN (or AUTH0_ISSUER) and AUTH0_AUDIENCE; AUTH0_JWKS_URL must be https')
-        const payload = await verifyToken(token, config)
-        c.set('subject', typeof payload.sub === 'string' ? payload.sub : undefined)
+  withSpec(
+    createMiddleware<AppEnv>(async (c, next) => {
+      const token = bearerToken(c.req.header('Authorization'))
+      const config = authConfig(c.env)
+      if (!config)
+        throw new Error('Auth0 is not configured: set AUTH0_DOMAIN (or AUTH0_ISSUER) and AUTH0_AUDIENCE; AUTH0_JWKS_URL must be https')
+      const payload = await verifyToken(token, config)
+      c.set('subject', typeof payload.sub === 'string' ? payload.sub : undefined)
 
-        const { permissions } = payload
-        if (!Array.isArray(permissions) || !permissions.every((p) => typeof p === 'string')) {
-          throw forbidden('Permissions not included in JWT.', permission)
-        }
-        if (!permissions.includes(permission)) throw forbidden('Permission not found.', permission)
-        await next()
-      }),
-      { security: [{ bearerAuth: [] }], 'x-permission': permission },
-    ),
+      const { permissions } = payload
+      if (!Array.isArray(permissions) || !permissions.every((p) => typeof p === 'string')) {
+        throw forbidden('Permissions not included in JWT.', permission)
+      }
+      if (!permissions.includes(permission)) throw forbidden('Permission not found.', permission)
+      await next()
+    }),
+    { security: [{ bearerAuth: [] }], 'x-permission': permission },
     [
       {
         status: 401,
@@ -53,6 +51,6 @@ export const requirePermission = (permission: Permission) =>
         description: 'The identity provider cannot be reached and no key is cached.',
         headers: { 'Retry-After': 'Seconds to wait before retrying.' },
       },
-      // TODO(issue 10): { status: 429, description: 'Too many requests from this token subject.', headers: { 'Retry-After': … } },
+      // TODO(issue 10): { status: 429, description: 'Too many requests from this token subject.', headers: { 'Retry-After': '…' } },
     ],
   )
