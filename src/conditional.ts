@@ -22,12 +22,12 @@ export function parseIfMatch(header: string | undefined): IfMatch {
   return { any: false, tags }
 }
 
-export const matches = (ifMatch: IfMatch, current: string) => !ifMatch || ifMatch.any || ifMatch.tags.includes(current)
+const matches = (ifMatch: IfMatch, current: string) => !ifMatch || ifMatch.any || ifMatch.tags.includes(current)
 
 /** The `ETag` header for a row's content hash. */
 export const etagHeader = (hash: string) => ({ ETag: `"${hash}"` })
 
-export const preconditionFailed = () => new ApiError(412, 'resource has changed; fetch it again and retry.')
+const preconditionFailed = () => new ApiError(412, 'resource has changed; fetch it again and retry.')
 
 /**
  * Reads `If-Match` once, for a PATCH or DELETE: the handler finds it on

@@ -45,7 +45,7 @@ export function answers<M extends MiddlewareHandler>(middleware: M, list: readon
   return Object.assign(middleware, { [ANSWERS]: list })
 }
 
-export const json = (schema: z.ZodType) => ({ 'application/json': { schema: resolver(schema) } })
+const json = (schema: z.ZodType) => ({ 'application/json': { schema: resolver(schema) } })
 
 const ERROR_REF = { $ref: '#/components/schemas/Error' }
 
@@ -120,7 +120,7 @@ const byStatus = (responses: Record<string, ResponseObject>) =>
  * and the permission in each protected operation's description (hono-openapi
  * keeps one description per operation: the route's).
  */
-export async function completeDocument(routes: readonly Route[], document: Document): Promise<Document> {
+async function completeDocument(routes: readonly Route[], document: Document): Promise<Document> {
   const operations = new Map<string, Route>()
   for (const route of routes) if (route.method !== 'ALL') operations.set(`${route.method} ${route.path}`, route)
   for (const route of routes) {
