@@ -56,7 +56,11 @@ export const docs = (app: Hono<AppEnv>) =>
         tag: 'Service',
         summary: "This reference's script",
         description: "No authentication. Scalar's script for /docs, served by this Worker so that the page needs no other host.",
-        success: { status: 200, description: 'Scalar, from the static assets.' },
+        // The static assets answer conditional requests themselves.
+        success: [
+          { status: 200, description: 'Scalar, from the static assets.', headers: { ETag: "The script's ETag." } },
+          { status: 304, description: '`If-None-Match` names the current ETag; no body.', headers: { ETag: "The script's ETag." } },
+        ],
       }),
       async (c) => {
         const asset = await c.env.ASSETS.fetch(c.req.raw)
