@@ -223,6 +223,7 @@ try {
   await rateLimited(contract, healthy)
 
   // The identity provider unreachable, and so no key cached: every protected route answers 503.
+  console.log('\nFaults: the Worker logs each 503 below as an error, as it should.')
   const noIssuer = await startDevServer({
     env: {
       AUTH0_ISSUER: DEV_ISSUER,
