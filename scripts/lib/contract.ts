@@ -2,7 +2,9 @@
 // `contract.fetch` sees is validated (status, headers, body) against
 // /openapi.json by Stoplight Prism's validator, the one its proxy mode runs,
 // in process. Prism is not ours, so a mistake in our document generator
-// cannot hide the same mistake in the check.
+// cannot hide the same mistake in the check. The router and the validator
+// are not in the package's index, so they are imported by file; the version
+// is pinned, and the contract run's first check proves the validator flags.
 import { getHttpOperationsFromSpec } from '@stoplight/prism-http'
 import prismRouter from '@stoplight/prism-http/dist/router/index.js'
 import { validateOutput } from '@stoplight/prism-http/dist/validator/index.js'
