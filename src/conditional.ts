@@ -1,5 +1,8 @@
 import { etag, RETAINED_304_HEADERS } from 'hono/etag'
-import { ApiError, nothingToUpdate } from './errors'
+import { createMiddleware } from 'hono/factory'
+import type { AppEnv } from './env'
+import { ApiError } from './errors'
+import { answers } from './openapi'
 
 /**
  * What an `If-Match` header asks: any current representation (`*`), one of
@@ -19,20 +22,37 @@ export function parseIfMatch(header: string | undefined): IfMatch {
   return { any: false, tags }
 }
 
-export const matches = (ifMatch: IfMatch, current: string) => !ifMatch || ifMatch.any || ifMatch.tags.includes(current)
+const matches = (ifMatch: IfMatch, current: string) => !ifMatch || ifMatch.any || ifMatch.tags.includes(current)
 
 /** The `ETag` header for a row's content hash. */
 export const etagHeader = (hash: string) => ({ ETag: `"${hash}"` })
 
-export const preconditionFailed = () => new ApiError(412, 'resource has changed; fetch it again and retry.')
+const preconditionFailed = () => new ApiError(412, 'resource has changed; fetch it again and retry.')
 
 /**
- * Why a conditional UPDATE wrote nothing, from the row's current ETag: no
- * such row (404), a stale If-Match (412), or nothing to change (422).
+ * Reads `If-Match` once, for a PATCH or DELETE: the handler finds it on
+ * `c.var.ifMatch`, and a write it stops answers 412 (`whyNothingWritten`).
  */
-export function whyNotUpdated(current: string | undefined, ifMatch: IfMatch, notFound: () => ApiError): ApiError {
-  if (current === undefined) return notFound()
-  return matches(ifMatch, current) ? nothingToUpdate() : preconditionFailed()
+export const ifMatch = answers(
+  createMiddleware<AppEnv>(async (c, next) => {
+    c.set('ifMatch', parseIfMatch(c.req.header('If-Match')))
+    await next()
+  }),
+  [
+    { status: 412, description: 'With `If-Match`: the resource changed since that ETag; nothing was written.' },
+    // TODO(issue 10): { status: 400, description: '`If-Match` names more than 16 entity-tags, or is over 2 KiB.' },
+  ],
+)
+
+/**
+ * Why a conditional write (UPDATE or DELETE) wrote nothing, from the row's
+ * current ETag: no such row (`notFound`), a stale If-Match (412), or else
+ * `otherwise`: for an update, nothing to change (422); for a delete, the row
+ * changed between the two statements (412).
+ */
+export function whyNothingWritten(current: string | undefined, ifMatch: IfMatch, notFound: ApiError, otherwise = preconditionFailed()) {
+  if (current === undefined) return notFound
+  return matches(ifMatch, current) ? otherwise : preconditionFailed()
 }
 
 /**
@@ -41,12 +61,15 @@ export function whyNotUpdated(current: string | undefined, ifMatch: IfMatch, not
  * needs the CORS ones on it as much as on the 200.
  */
 export const notModified = () =>
-  etag({
-    retainedHeaders: [
-      ...RETAINED_304_HEADERS,
-      'x-request-id',
-      'access-control-allow-origin',
-      'access-control-allow-credentials',
-      'access-control-expose-headers',
-    ],
-  })
+  answers(
+    etag({
+      retainedHeaders: [
+        ...RETAINED_304_HEADERS,
+        'x-request-id',
+        'access-control-allow-origin',
+        'access-control-allow-credentials',
+        'access-control-expose-headers',
+      ],
+    }),
+    [{ status: 304, description: '`If-None-Match` names the current ETag; no body.', headers: { ETag: 'The current ETag.' }, empty: true }],
+  )

@@ -1,3 +1,4 @@
+import type { IfMatch } from './conditional'
 import type { Database } from './db/client'
 
 /**
@@ -21,5 +22,7 @@ export type AppEnv = {
     db: Database
     /** The token's `sub`, for the request log; set once a token is verified. */
     subject?: string
+    /** The request's `If-Match`, parsed; set by the `ifMatch` middleware on conditional writes. */
+    ifMatch?: IfMatch
   }
 }

@@ -65,13 +65,16 @@ export function describe(error: unknown): string {
   return typeof message === 'string' ? message : String(error)
 }
 
-/** Maps what hono itself throws (body parsing, body limit) to the contract's words. */
-export function messageFor(error: HTTPException): string {
-  if (error instanceof ApiError) return error.message
-  if (error.status === 400) return INVALID_JSON_BODY
-  if (error.status === 413) return 'request body too large.'
-  if (error.status === 401) return 'Authorization header is expected.'
-  return error.status >= 500 ? 'internal server error' : 'resource not found'
+/**
+ * Any error as the contract's answer (API.md section 2): our own as it is;
+ * hono's malformed-JSON 400 in the contract's words; a database that does not
+ * answer as 503; anything else as 500, whose details only the log may see.
+ */
+export function toApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error
+  if (isDatabaseUnavailable(error)) return databaseUnavailable(error)
+  if (error instanceof HTTPException && error.status === 400) return new ApiError(400, INVALID_JSON_BODY, { cause: error })
+  return new ApiError(500, 'internal server error', { cause: error })
 }
 
 /** 404s for a resource id that names nothing (API.md Part A). */

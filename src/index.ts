@@ -1,14 +1,13 @@
 import { Hono } from 'hono'
-import { HTTPException } from 'hono/http-exception'
 import { requestId } from 'hono/request-id'
 import { secureHeaders } from 'hono/secure-headers'
-import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { withDatabase } from './db/client'
 import type { AppEnv } from './env'
-import { ApiError, databaseUnavailable, describe, envelope, isDatabaseUnavailable, messageFor } from './errors'
+import { describe, envelope, toApiError } from './errors'
 import { corsFromConfig } from './middleware/cors'
 import { methodNotAllowed } from './middleware/method-not-allowed'
 import { requestLog } from './middleware/request-log'
+import { answers } from './openapi'
 import { actors } from './routes/actors'
 import { castings } from './routes/castings'
 import { docs } from './routes/docs'
@@ -27,7 +26,11 @@ app.use(async (c, next) => {
   if (!c.res.headers.has('Cache-Control')) c.header('Cache-Control', 'no-store')
 })
 
-app.use(withDatabase)
+// Only the routes that ask the database get a client, and document its 503.
+const database = answers(withDatabase, [
+  { status: 503, description: 'The database does not answer.', headers: { 'Retry-After': 'Seconds to wait before retrying.' } },
+])
+for (const path of ['/health', '/actors/*', '/movies/*']) app.use(path, database)
 
 // Chained, so the type of `routes` carries every route for `hc<AppType>` (hono/client).
 const routes = app.route('/health', health).route('/actors', actors).route('/movies', movies).route('/', castings)
@@ -43,22 +46,20 @@ app.notFound((c) => {
 })
 
 app.onError((error, c) => {
-  const known = error instanceof HTTPException ? error : isDatabaseUnavailable(error) ? databaseUnavailable(error) : undefined
+  const answer = toApiError(error)
   // Details go to the log, keyed by request id; the response says only what the contract says.
-  if (!known || known.status >= 500) {
-    const cause = error.cause ?? known?.cause
+  if (answer.status >= 500) {
     console.error(
       JSON.stringify({
         level: 'error',
         requestId: c.var.requestId,
         error: describe(error),
-        cause: cause && describe(cause),
-        stack: known ? undefined : error.stack,
+        cause: error.cause && describe(error.cause),
+        stack: answer.status === 500 ? error.stack : undefined,
       }),
     )
   }
-  if (!known) return envelope(c, 500, 'internal server error')
-  return envelope(c, known.status as ContentfulStatusCode, messageFor(known), known instanceof ApiError ? known.headers : {})
+  return envelope(c, answer.status, answer.message, answer.headers)
 })
 
 export default app

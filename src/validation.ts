@@ -2,9 +2,10 @@ import { zValidator } from '@hono/zod-validator'
 import type { ValidationTargets } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { createMiddleware } from 'hono/factory'
-import type { z } from 'zod'
+import { z } from 'zod'
 import { ApiError, INVALID_JSON_BODY } from './errors'
-import { documented } from './openapi'
+import { type Answer, answers, documented } from './openapi'
+import { pathId } from './schemas/common'
 
 /** API.md section 2: larger bodies answer 413. */
 export const MAX_BODY_BYTES = 64 * 1024
@@ -20,7 +21,7 @@ function firstIssue(issues: readonly Issue[]): Issue {
   return issues.find((issue) => issue.code === 'unrecognized_keys') ?? (issues[0] as Issue)
 }
 
-function toApiError(target: keyof ValidationTargets, issues: readonly Issue[]): ApiError {
+function fromIssues(target: keyof ValidationTargets, issues: readonly Issue[]): ApiError {
   const issue = firstIssue(issues)
   if (target !== 'json') return new ApiError(400, issue.message) // query strings: a syntax error
   if (issue.code === 'unrecognized_keys') return new ApiError(422, `unexpected field: ${issue.keys[0]}.`)
@@ -31,24 +32,57 @@ function toApiError(target: keyof ValidationTargets, issues: readonly Issue[]): 
 const isEmptyObject = (value: unknown) =>
   typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 0
 
+const bodyAnswers = (optional: boolean): Answer[] => [
+  {
+    status: 400,
+    description: optional
+      ? 'The body is not a JSON object, or its `Content-Type` is not JSON.'
+      : 'The body is missing, not a JSON object, `{}`, or its `Content-Type` is not JSON.',
+  },
+  { status: 422, description: 'A field is missing, invalid or unknown; the message names it.' },
+]
+const queryAnswers: Answer[] = [{ status: 400, description: 'A query parameter is invalid; the message names it.' }]
+
 /**
  * `zValidator` whose failures become the contract's errors: 400 for a query
  * string or a body that is not a JSON object (nor `{}`, unless `allowEmpty`),
  * 422 for a field.
  */
-export const validate = <Target extends keyof ValidationTargets, Schema extends z.ZodType>(
+export const validate = <Target extends 'query' | 'json', Schema extends z.ZodType>(
   target: Target,
   schema: Schema,
   { allowEmpty = false } = {},
 ) =>
-  documented(
-    zValidator(target, schema, (result) => {
-      if (target === 'json' && !allowEmpty && isEmptyObject(result.data)) throw new ApiError(400, INVALID_JSON_BODY)
-      if (!result.success) throw toApiError(target, result.error.issues)
-    }),
-    target,
-    schema,
+  answers(
+    documented(
+      zValidator(target, schema, (result) => {
+        if (target === 'json' && !allowEmpty && isEmptyObject(result.data)) throw new ApiError(400, INVALID_JSON_BODY)
+        if (!result.success) throw fromIssues(target, result.error.issues)
+      }),
+      target,
+      schema,
+    ),
+    target === 'json' ? bodyAnswers(allowEmpty) : queryAnswers,
   )
+
+/**
+ * The route's path ids, as numbers. An id that is not a positive 32-bit
+ * integer names nothing: it answers its resource's 404 (`notFound`, by
+ * parameter) here and never reaches the database. The contract checks
+ * existence after the body, so a route lists this after `jsonBody`.
+ */
+export function pathIds<Name extends string>(notFound: Record<Name, (raw: string) => ApiError>) {
+  const names = Object.keys(notFound) as Name[]
+  const schema = z.object(Object.fromEntries(names.map((name) => [name, pathId])) as Record<Name, typeof pathId>)
+  const validator = zValidator('param', schema, (result, c) => {
+    if (result.success) return
+    const name = names.find((n) => result.error.issues.some((issue) => issue.path[0] === n)) ?? names[0]!
+    throw notFound[name](c.req.param(name) ?? '')
+  })
+  // Each 404 documented with its message, as the contract words it.
+  const described = names.map((name) => `\`${notFound[name](`{${name}}`).message}\``).join(' or ')
+  return answers(documented(validator, 'param', schema), [{ status: 404, description: described }])
+}
 
 const isJson = (contentType: string | undefined) =>
   !!contentType && /^application\/([\w.-]+\+)?json$/i.test(contentType.split(';')[0]!.trim())
@@ -77,5 +111,8 @@ export function jsonBody<Schema extends z.ZodType>(schema: Schema, { optional = 
     }),
   )
   // Typed as the validator, so handlers keep `c.req.valid('json')`'s inference.
-  return documented(middleware, 'json', schema) as unknown as typeof validator
+  return answers(documented(middleware, 'json', schema), [
+    ...bodyAnswers(optional),
+    { status: 413, description: 'The body is over 64 KiB.' },
+  ]) as unknown as typeof validator
 }

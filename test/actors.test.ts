@@ -138,6 +138,13 @@ describe('PATCH /actors/:id', () => {
     expect(body.message).toBe('age must be an integer between 0 and 150.')
   })
 
+  it('answers 422 and 400 for the body before the 404 of an id that names nothing', async () => {
+    const invalid = await callJson('/actors/abc', { method: 'PATCH', token: await producer(), body: { age: 200 } })
+    expect([invalid.status, invalid.body.message]).toEqual([422, 'age must be an integer between 0 and 150.'])
+    const empty = await callJson('/actors/abc', { method: 'PATCH', token: await producer(), body: {} })
+    expect([empty.status, empty.body.message]).toEqual([400, 'request does not contain a valid JSON body.'])
+  })
+
   it('answers 400 for an empty object', async () => {
     await insertActors(1)
     const { status, body } = await callJson('/actors/1', { method: 'PATCH', token: await producer(), body: {} })

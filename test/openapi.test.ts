@@ -4,10 +4,11 @@ import app from '../src/index'
 import { call, callJson } from './helpers'
 
 type Operation = {
+  description?: string
   security?: unknown[]
   'x-permission'?: string
   parameters?: { name: string; in: string }[]
-  responses: Record<string, { content?: Record<string, { schema: { $ref?: string } }> }>
+  responses: Record<string, { headers?: Record<string, { required?: boolean }>; content?: Record<string, { schema: { $ref?: string } }> }>
 }
 type Document = { openapi: string; paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, unknown> } }
 
@@ -54,6 +55,29 @@ describe('GET /openapi.json', () => {
         }
       }
     }
+  })
+
+  it('documents each status from the middleware that answers it, with its headers', async () => {
+    const { paths } = await getDocument()
+    const statuses = (path: string, method: string) => Object.keys(paths[path]?.[method]?.responses ?? {})
+    // The database middleware: every route that asks the database, and only those.
+    for (const [path, operations] of Object.entries(paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        const asksDatabase = path === '/health' || path.startsWith('/actors') || path.startsWith('/movies')
+        expect(Boolean(operation.responses['503']?.headers?.['Retry-After']?.required), `${method} ${path}`).toBe(asksDatabase)
+      }
+    }
+    const get = paths['/actors/{id}']?.get
+    expect(get?.responses['304']?.content).toBeUndefined() // notModified()
+    expect(get?.responses['304']?.headers?.ETag?.required).toBe(true)
+    expect(get?.responses['200']?.headers?.ETag?.required).toBe(true)
+    expect(paths['/actors']?.post?.responses['201']?.headers?.Location?.required).toBe(true)
+    expect(statuses('/movies', 'post')).toEqual(['201', '400', '401', '403', '413', '422', '503']) // jsonBody
+    expect(statuses('/movies/{id}', 'patch')).toEqual(['200', '400', '401', '403', '404', '412', '413', '422', '503'])
+    expect(statuses('/movies/{id}', 'delete')).toEqual(['200', '401', '403', '404', '412', '503']) // ifMatch, pathIds
+    expect(statuses('/actors', 'get')).toEqual(['200', '400', '401', '403', '404', '503']) // validate('query')
+    expect(paths['/actors/{id}']?.get?.description).toContain('`If-None-Match`') // the route's own words survive
+    expect(paths['/actors/{id}']?.get?.description).toContain('Requires the permission `read:actors`.')
   })
 
   it('documents the permission each route enforces', async () => {

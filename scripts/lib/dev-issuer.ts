@@ -54,13 +54,17 @@ export async function startDevIssuer(folder = dataDir) {
 }
 
 /**
- * A token for the development issuer with the permissions of one role;
+ * A token for the development issuer with the permissions of one role (or
+ * exactly `permissions`, to show what a token without some looks like);
  * `folder` is that dev's data folder, `subject` the token's `sub` (rate limits count per subject).
  */
-export async function mintDevToken(role: Role, { expiresIn = '24h', folder = dataDir, subject = `dev|${role}` } = {}) {
+export async function mintDevToken(
+  role: Role,
+  { expiresIn = '24h', folder = dataDir, permissions = [...ROLES[role]] as string[], subject = `dev|${role}` } = {},
+) {
   const keys = await loadOrCreateKeys(folder)
   const key = await importJWK(keys.privateJwk, 'RS256')
-  return new SignJWT({ permissions: [...ROLES[role]] })
+  return new SignJWT({ permissions })
     .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: keys.kid })
     .setIssuer(DEV_ISSUER)
     .setAudience(explicitConfig().AUTH0_AUDIENCE ?? DEV_AUDIENCE)

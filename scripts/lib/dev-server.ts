@@ -34,14 +34,16 @@ async function waitForHealth(base: string, dev: ChildProcess, timeoutMs: number)
  * `npm run dev` as a user runs it, on a free port and a throwaway data
  * folder (so it never touches .data/), for checks that need the whole stack.
  * Given a `dataDir`, it uses that one and leaves it in place when stopped.
+ * `env` adds to its environment, as a developer's shell would (DATABASE_URL,
+ * AUTH0_*: see API.md section 4).
  */
-export async function startDevServer({ dataDir: given }: { dataDir?: string } = {}) {
+export async function startDevServer({ dataDir: given, env = {} }: { dataDir?: string; env?: Record<string, string> } = {}) {
   const port = await freePort()
   const base = `http://127.0.0.1:${port}`
   const dataDir = given ?? mkdtempSync(join(tmpdir(), 'casting-dev-'))
   const dev = spawn(process.execPath, ['scripts/dev.ts'], {
     cwd: root,
-    env: { ...process.env, PORT: String(port), DATA_DIR: dataDir },
+    env: { ...process.env, ...env, PORT: String(port), DATA_DIR: dataDir },
     stdio: ['ignore', 'ignore', 'inherit'],
     detached: true,
   })
@@ -54,8 +56,8 @@ export async function startDevServer({ dataDir: given }: { dataDir?: string } = 
   }
   try {
     const startedInMs = await waitForHealth(base, dev, 60_000)
-    // Where dev serves its embedded database, for arranging data directly.
-    const { databaseUrl } = JSON.parse(readFileSync(devServerFile(dataDir), 'utf8')) as { databaseUrl: string }
+    // Where dev serves its embedded database (or the one it was given), for arranging data directly.
+    const databaseUrl = env.DATABASE_URL ?? (JSON.parse(readFileSync(devServerFile(dataDir), 'utf8')) as { databaseUrl: string }).databaseUrl
     return { base, dataDir, databaseUrl, startedInMs, stop }
   } catch (error) {
     await stop()

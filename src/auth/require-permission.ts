@@ -1,7 +1,7 @@
 import { createMiddleware } from 'hono/factory'
 import type { AppEnv } from '../env'
 import { ApiError } from '../errors'
-import { errorResponses, withSpec } from '../openapi'
+import { withSpec } from '../openapi'
 import type { Permission } from './permissions'
 import { authConfig, bearerToken, verifyToken } from './verify-token'
 
@@ -34,14 +34,23 @@ export const requirePermission = (permission: Permission) =>
       if (!permissions.includes(permission)) throw forbidden('Permission not found.', permission)
       await next()
     }),
-    {
-      security: [{ bearerAuth: [] }],
-      'x-permission': permission,
-      description: `Requires the permission \`${permission}\`.`,
-      responses: errorResponses({
-        401: 'No valid bearer token.',
-        403: `The token does not carry \`${permission}\`.`,
-        503: 'The identity provider cannot be reached and no key is cached.',
-      }),
-    },
+    { security: [{ bearerAuth: [] }], 'x-permission': permission },
+    [
+      {
+        status: 401,
+        description: 'No valid bearer token.',
+        headers: { 'WWW-Authenticate': '`Bearer`, with `error="invalid_token"` when a token was sent.' },
+      },
+      {
+        status: 403,
+        description: `The token does not carry \`${permission}\`.`,
+        headers: { 'WWW-Authenticate': `\`Bearer error="insufficient_scope", scope="${permission}"\`` },
+      },
+      {
+        status: 503,
+        description: 'The identity provider cannot be reached and no key is cached.',
+        headers: { 'Retry-After': 'Seconds to wait before retrying.' },
+      },
+      // TODO(issue 10): { status: 429, description: 'Too many requests from this token subject.', headers: { 'Retry-After': '…' } },
+    ],
   )

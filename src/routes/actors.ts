@@ -1,9 +1,9 @@
 import { Hono } from 'hono'
 import type { z } from 'zod'
 import { requirePermission } from '../auth/require-permission'
-import { etagHeader, notModified, parseIfMatch, preconditionFailed, whyNotUpdated } from '../conditional'
+import { etagHeader, ifMatch, notModified, whyNothingWritten } from '../conditional'
 import type { AppEnv } from '../env'
-import { ApiError, actorNotFound } from '../errors'
+import { ApiError, actorNotFound, nothingToUpdate } from '../errors'
 import { operation } from '../openapi'
 import { createActor, currentActorEtag, deleteActor, getActor, listActors, updateActor } from '../queries/actors'
 import { pageOf } from '../queries/listing'
@@ -16,8 +16,8 @@ import {
   listActorsQuery,
   updateActorSchema,
 } from '../schemas/actors'
-import { deletedSchema, idParams } from '../schemas/common'
-import { jsonBody, validate } from '../validation'
+import { deletedSchema } from '../schemas/common'
+import { jsonBody, pathIds, validate } from '../validation'
 
 const tag = 'Actors'
 
@@ -29,7 +29,7 @@ export const actors = new Hono<AppEnv>()
       summary: 'List actors',
       description: 'Filters, sort, page size, and `page` or the keyset cursor `after`.',
       success: { status: 200, description: 'A page of actors.', schema: actorListResponse },
-      errors: { 400: 'A query parameter is invalid.', 404: 'No actors on this page.' },
+      errors: { 404: 'No actors on this page (`no actors found in database.`).' },
     }),
     requirePermission('read:actors'),
     validate('query', listActorsQuery),
@@ -46,8 +46,12 @@ export const actors = new Hono<AppEnv>()
     operation({
       tag,
       summary: 'Create an actor',
-      success: { status: 201, description: 'Created; `Location` names it.', schema: actorCreatedResponse },
-      errors: { 400: 'The body is not a JSON object.', 413: 'The body is over 64 KiB.', 422: 'A field is missing, invalid or unknown.' },
+      success: {
+        status: 201,
+        description: 'Created.',
+        schema: actorCreatedResponse,
+        headers: { Location: 'The new actor: `/actors/<id>`.' },
+      },
     }),
     requirePermission('create:actors'),
     jsonBody(createActorSchema),
@@ -64,16 +68,15 @@ export const actors = new Hono<AppEnv>()
       tag,
       summary: 'Get an actor',
       description: 'Carries a strong `ETag`; `If-None-Match` with it answers 304.',
-      success: { status: 200, description: 'The actor.', schema: actorResponse },
-      errors: { 404: 'No such actor.' },
+      success: { status: 200, description: 'The actor.', schema: actorResponse, headers: { ETag: 'A strong ETag of the actor.' } },
     }),
     requirePermission('read:actors'),
-    validate('param', idParams),
+    pathIds({ id: actorNotFound }),
     notModified(),
     async (c) => {
       const { id } = c.req.valid('param')
-      const row = id.id === undefined ? undefined : await getActor(c.var.db, id.id)
-      if (!row) throw actorNotFound(id.raw)
+      const row = await getActor(c.var.db, id)
+      if (!row) throw actorNotFound(id)
       const { etag, ...actor } = row
       return c.json({ success: true, actor } satisfies z.input<typeof actorResponse>, 200, etagHeader(etag))
     },
@@ -86,24 +89,22 @@ export const actors = new Hono<AppEnv>()
       tag,
       summary: 'Update an actor',
       description: 'At least one field. With `If-Match`, writes only if the actor is unchanged since that ETag.',
-      success: { status: 200, description: 'The updated actor, in a one-element list, and its new `ETag`.', schema: actorUpdatedResponse },
-      errors: {
-        400: 'The body is not a JSON object, or is empty.',
-        404: 'No such actor.',
-        412: 'The actor changed since the `If-Match` ETag.',
-        413: 'The body is over 64 KiB.',
-        422: 'A field is invalid or unknown, or nothing would change.',
+      success: {
+        status: 200,
+        description: 'The updated actor, in a one-element list.',
+        schema: actorUpdatedResponse,
+        headers: { ETag: 'The new ETag.' },
       },
+      errors: { 422: 'Nothing would change (`provided field values are already set. No update needed.`).' },
     }),
     requirePermission('edit:actors'),
+    ifMatch,
     jsonBody(updateActorSchema),
-    validate('param', idParams),
+    pathIds({ id: actorNotFound }),
     async (c) => {
       const { id } = c.req.valid('param')
-      if (id.id === undefined) throw actorNotFound(id.raw)
-      const ifMatch = parseIfMatch(c.req.header('If-Match'))
-      const row = await updateActor(c.var.db, id.id, c.req.valid('json'), ifMatch)
-      if (!row) throw whyNotUpdated(await currentActorEtag(c.var.db, id.id), ifMatch, () => actorNotFound(id.raw))
+      const row = await updateActor(c.var.db, id, c.req.valid('json'), c.var.ifMatch)
+      if (!row) throw whyNothingWritten(await currentActorEtag(c.var.db, id), c.var.ifMatch, actorNotFound(id), nothingToUpdate())
       const { etag, ...actor } = row
       const body = { success: true, updated: actor.id, actor: [actor] } satisfies z.input<typeof actorUpdatedResponse>
       return c.json(body, 200, etagHeader(etag))
@@ -117,16 +118,14 @@ export const actors = new Hono<AppEnv>()
       summary: 'Delete an actor',
       description: 'Deletes the actor and their castings. With `If-Match`, only if unchanged since that ETag.',
       success: { status: 200, description: 'The id of the deleted actor.', schema: deletedSchema },
-      errors: { 404: 'No such actor.', 412: 'The actor changed since the `If-Match` ETag.' },
     }),
     requirePermission('delete:actors'),
-    validate('param', idParams),
+    ifMatch,
+    pathIds({ id: actorNotFound }),
     async (c) => {
       const { id } = c.req.valid('param')
-      if (id.id === undefined) throw actorNotFound(id.raw)
-      const ifMatch = parseIfMatch(c.req.header('If-Match'))
-      const deleted = await deleteActor(c.var.db, id.id, ifMatch)
-      if (!deleted) throw (await currentActorEtag(c.var.db, id.id)) === undefined ? actorNotFound(id.raw) : preconditionFailed()
+      const deleted = await deleteActor(c.var.db, id, c.var.ifMatch)
+      if (!deleted) throw whyNothingWritten(await currentActorEtag(c.var.db, id), c.var.ifMatch, actorNotFound(id))
       return c.json({ success: true, deleted: deleted.id } satisfies z.input<typeof deletedSchema>)
     },
   )

@@ -5,16 +5,8 @@ import type { AppEnv } from '../env'
 import { ApiError, actorNotFound, movieNotFound } from '../errors'
 import { operation } from '../openapi'
 import { deleteCasting, listCast, listFilmography, putCasting } from '../queries/castings'
-import {
-  castingDeletedResponse,
-  castingParams,
-  castingResponse,
-  castResponse,
-  filmographyResponse,
-  putCastingSchema,
-} from '../schemas/castings'
-import { idParams } from '../schemas/common'
-import { jsonBody, validate } from '../validation'
+import { castingDeletedResponse, castingResponse, castResponse, filmographyResponse, putCastingSchema } from '../schemas/castings'
+import { jsonBody, pathIds } from '../validation'
 
 const tag = 'Castings'
 
@@ -27,15 +19,14 @@ export const castings = new Hono<AppEnv>()
       tag,
       summary: "A movie's cast",
       success: { status: 200, description: 'The actors cast in the movie, with their fees, in actor id order.', schema: castResponse },
-      errors: { 404: 'No such movie.' },
     }),
     requirePermission('read:movies'),
-    validate('param', idParams),
+    pathIds({ id: movieNotFound }),
     async (c) => {
       const { id } = c.req.valid('param')
-      const cast = id.id === undefined ? undefined : await listCast(c.var.db, id.id)
-      if (!cast) throw movieNotFound(id.raw)
-      return c.json({ success: true, movie_id: id.id!, cast } satisfies z.input<typeof castResponse>)
+      const cast = await listCast(c.var.db, id)
+      if (!cast) throw movieNotFound(id)
+      return c.json({ success: true, movie_id: id, cast } satisfies z.input<typeof castResponse>)
     },
   )
 
@@ -45,15 +36,14 @@ export const castings = new Hono<AppEnv>()
       tag,
       summary: "An actor's movies",
       success: { status: 200, description: 'The movies the actor is cast in, with fees, in movie id order.', schema: filmographyResponse },
-      errors: { 404: 'No such actor.' },
     }),
     requirePermission('read:actors'),
-    validate('param', idParams),
+    pathIds({ id: actorNotFound }),
     async (c) => {
       const { id } = c.req.valid('param')
-      const movies = id.id === undefined ? undefined : await listFilmography(c.var.db, id.id)
-      if (!movies) throw actorNotFound(id.raw)
-      return c.json({ success: true, actor_id: id.id!, movies } satisfies z.input<typeof filmographyResponse>)
+      const movies = await listFilmography(c.var.db, id)
+      if (!movies) throw actorNotFound(id)
+      return c.json({ success: true, actor_id: id, movies } satisfies z.input<typeof filmographyResponse>)
     },
   )
 
@@ -68,22 +58,14 @@ export const castings = new Hono<AppEnv>()
         { status: 201, description: 'The casting was created.', schema: castingResponse },
         { status: 200, description: 'The casting existed; it now has this fee.', schema: castingResponse },
       ],
-      errors: {
-        400: 'The body is not a JSON object.',
-        404: 'No such movie or actor.',
-        413: 'The body is over 64 KiB.',
-        422: 'The fee is invalid, or a field is unknown.',
-      },
     }),
     requirePermission('edit:movies'),
     jsonBody(putCastingSchema, { optional: true }),
-    validate('param', castingParams),
+    pathIds({ id: movieNotFound, actor_id: actorNotFound }),
     async (c) => {
       const { id, actor_id } = c.req.valid('param')
-      if (id.id === undefined) throw movieNotFound(id.raw)
-      if (actor_id.id === undefined) throw actorNotFound(actor_id.raw)
-      const result = await putCasting(c.var.db, id.id, actor_id.id, c.req.valid('json').fee)
-      if ('missing' in result) throw result.missing === 'movie' ? movieNotFound(id.raw) : actorNotFound(actor_id.raw)
+      const result = await putCasting(c.var.db, id, actor_id, c.req.valid('json').fee)
+      if ('missing' in result) throw result.missing === 'movie' ? movieNotFound(id) : actorNotFound(actor_id)
       return c.json({ success: true, casting: result.casting } satisfies z.input<typeof castingResponse>, result.created ? 201 : 200)
     },
   )
@@ -94,21 +76,19 @@ export const castings = new Hono<AppEnv>()
       tag,
       summary: 'Remove an actor from a movie',
       success: { status: 200, description: 'The casting that was removed.', schema: castingDeletedResponse },
-      errors: { 404: 'No such movie or actor, or the actor is not cast in the movie.' },
+      errors: { 404: 'The actor is not cast in the movie (`Actor with id {actor_id} is not cast in movie {id}.`).' },
     }),
     requirePermission('edit:movies'),
-    validate('param', castingParams),
+    pathIds({ id: movieNotFound, actor_id: actorNotFound }),
     async (c) => {
       const { id, actor_id } = c.req.valid('param')
-      if (id.id === undefined) throw movieNotFound(id.raw)
-      if (actor_id.id === undefined) throw actorNotFound(actor_id.raw)
-      const result = await deleteCasting(c.var.db, id.id, actor_id.id)
+      const result = await deleteCasting(c.var.db, id, actor_id)
       if ('missing' in result) {
-        if (result.missing === 'movie') throw movieNotFound(id.raw)
-        if (result.missing === 'actor') throw actorNotFound(actor_id.raw)
-        throw new ApiError(404, `Actor with id ${actor_id.id} is not cast in movie ${id.id}.`)
+        if (result.missing === 'movie') throw movieNotFound(id)
+        if (result.missing === 'actor') throw actorNotFound(actor_id)
+        throw new ApiError(404, `Actor with id ${actor_id} is not cast in movie ${id}.`)
       }
-      const deleted = { movie_id: id.id, actor_id: actor_id.id }
+      const deleted = { movie_id: id, actor_id }
       return c.json({ success: true, deleted } satisfies z.input<typeof castingDeletedResponse>)
     },
   )

@@ -1,9 +1,8 @@
 import { Scalar } from '@scalar/hono-api-reference'
 import { Hono } from 'hono'
-import { openAPIRouteHandler } from 'hono-openapi'
 import { PERMISSIONS } from '../auth/permissions'
 import type { AppEnv } from '../env'
-import { operation } from '../openapi'
+import { openAPIDocument, operation } from '../openapi'
 
 /** Where the Scalar bundle is served from: this Worker's static assets, never a CDN. */
 export const SCALAR_SCRIPT = '/docs/scalar.js'
@@ -16,9 +15,10 @@ export const docs = (app: Hono<AppEnv>) =>
       operation({
         tag: 'Service',
         summary: 'This document',
+        description: 'No authentication. Generated from the routes and the zod schemas that validate them; cached after the first request.',
         success: { status: 200, description: 'The OpenAPI 3.1 document of every route, generated from the schemas that validate them.' },
       }),
-      openAPIRouteHandler(app, {
+      openAPIDocument(app, {
         // Our 400s are the envelope, declared per route; and this document's own path ends in `.json`.
         defaultValidationErrorResponse: false,
         excludeStaticFile: false,
@@ -27,12 +27,15 @@ export const docs = (app: Hono<AppEnv>) =>
           info: {
             title: 'Casting Agency API',
             version: '1.0.0',
+            contact: { name: 'Casting Agency API maintainers' },
             description: [
               'Actors, movies and who is cast in what, with role-based access through Auth0.',
               'Every response is JSON; errors are `{"success": false, "error": <status>, "message": "…"}`.',
               `Each operation names the permission it needs in \`x-permission\` (one of ${PERMISSIONS.map((p) => `\`${p}\``).join(', ')}).`,
             ].join('\n\n'),
           },
+          // Relative: the document describes whichever host serves it.
+          servers: [{ url: '/', description: 'The host serving this document.' }],
           tags: [
             { name: 'Actors', description: 'Actors: name, age, gender.' },
             { name: 'Movies', description: 'Movies: title, release date.' },
@@ -52,7 +55,12 @@ export const docs = (app: Hono<AppEnv>) =>
       operation({
         tag: 'Service',
         summary: "This reference's script",
-        success: { status: 200, description: 'Scalar, from the static assets.' },
+        description: "No authentication. Scalar's script for /docs, served by this Worker so that the page needs no other host.",
+        // The static assets answer conditional requests themselves.
+        success: [
+          { status: 200, description: 'Scalar, from the static assets.', headers: { ETag: "The script's ETag." } },
+          { status: 304, description: '`If-None-Match` names the current ETag; no body.', headers: { ETag: "The script's ETag." } },
+        ],
       }),
       async (c) => {
         const asset = await c.env.ASSETS.fetch(c.req.raw)
@@ -65,6 +73,7 @@ export const docs = (app: Hono<AppEnv>) =>
       operation({
         tag: 'Service',
         summary: 'This reference',
+        description: 'No authentication. An interactive API reference, rendered in the browser from /openapi.json.',
         success: { status: 200, description: 'An interactive page rendered from /openapi.json.' },
       }),
       Scalar({

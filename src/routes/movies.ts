@@ -1,13 +1,13 @@
 import { Hono } from 'hono'
 import type { z } from 'zod'
 import { requirePermission } from '../auth/require-permission'
-import { etagHeader, notModified, parseIfMatch, preconditionFailed, whyNotUpdated } from '../conditional'
+import { etagHeader, ifMatch, notModified, whyNothingWritten } from '../conditional'
 import type { AppEnv } from '../env'
-import { ApiError, movieNotFound } from '../errors'
+import { ApiError, movieNotFound, nothingToUpdate } from '../errors'
 import { operation } from '../openapi'
 import { pageOf } from '../queries/listing'
 import { createMovie, currentMovieEtag, deleteMovie, getMovie, listMovies, updateMovie } from '../queries/movies'
-import { deletedSchema, idParams } from '../schemas/common'
+import { deletedSchema } from '../schemas/common'
 import {
   createMovieSchema,
   listMoviesQuery,
@@ -17,7 +17,7 @@ import {
   movieUpdatedResponse,
   updateMovieSchema,
 } from '../schemas/movies'
-import { jsonBody, validate } from '../validation'
+import { jsonBody, pathIds, validate } from '../validation'
 
 const tag = 'Movies'
 
@@ -29,7 +29,7 @@ export const movies = new Hono<AppEnv>()
       summary: 'List movies',
       description: 'Filters, sort, page size, and `page` or the keyset cursor `after`.',
       success: { status: 200, description: 'A page of movies.', schema: movieListResponse },
-      errors: { 400: 'A query parameter is invalid.', 404: 'No movies on this page.' },
+      errors: { 404: 'No movies on this page (`no movies found in database.`).' },
     }),
     requirePermission('read:movies'),
     validate('query', listMoviesQuery),
@@ -45,9 +45,13 @@ export const movies = new Hono<AppEnv>()
     '/',
     operation({
       tag,
-      summary: 'Create an movie',
-      success: { status: 201, description: 'Created; `Location` names it.', schema: movieCreatedResponse },
-      errors: { 400: 'The body is not a JSON object.', 413: 'The body is over 64 KiB.', 422: 'A field is missing, invalid or unknown.' },
+      summary: 'Create a movie',
+      success: {
+        status: 201,
+        description: 'Created.',
+        schema: movieCreatedResponse,
+        headers: { Location: 'The new movie: `/movies/<id>`.' },
+      },
     }),
     requirePermission('create:movies'),
     jsonBody(createMovieSchema),
@@ -62,18 +66,17 @@ export const movies = new Hono<AppEnv>()
     '/:id',
     operation({
       tag,
-      summary: 'Get an movie',
+      summary: 'Get a movie',
       description: 'Carries a strong `ETag`; `If-None-Match` with it answers 304.',
-      success: { status: 200, description: 'The movie.', schema: movieResponse },
-      errors: { 404: 'No such movie.' },
+      success: { status: 200, description: 'The movie.', schema: movieResponse, headers: { ETag: 'A strong ETag of the movie.' } },
     }),
     requirePermission('read:movies'),
-    validate('param', idParams),
+    pathIds({ id: movieNotFound }),
     notModified(),
     async (c) => {
       const { id } = c.req.valid('param')
-      const row = id.id === undefined ? undefined : await getMovie(c.var.db, id.id)
-      if (!row) throw movieNotFound(id.raw)
+      const row = await getMovie(c.var.db, id)
+      if (!row) throw movieNotFound(id)
       const { etag, ...movie } = row
       return c.json({ success: true, movie } satisfies z.input<typeof movieResponse>, 200, etagHeader(etag))
     },
@@ -84,26 +87,24 @@ export const movies = new Hono<AppEnv>()
     '/:id',
     operation({
       tag,
-      summary: 'Update an movie',
+      summary: 'Update a movie',
       description: 'At least one field. With `If-Match`, writes only if the movie is unchanged since that ETag.',
-      success: { status: 200, description: 'The updated movie, in a one-element list, and its new `ETag`.', schema: movieUpdatedResponse },
-      errors: {
-        400: 'The body is not a JSON object, or is empty.',
-        404: 'No such movie.',
-        412: 'The movie changed since the `If-Match` ETag.',
-        413: 'The body is over 64 KiB.',
-        422: 'A field is invalid or unknown, or nothing would change.',
+      success: {
+        status: 200,
+        description: 'The updated movie, in a one-element list.',
+        schema: movieUpdatedResponse,
+        headers: { ETag: 'The new ETag.' },
       },
+      errors: { 422: 'Nothing would change (`provided field values are already set. No update needed.`).' },
     }),
     requirePermission('edit:movies'),
+    ifMatch,
     jsonBody(updateMovieSchema),
-    validate('param', idParams),
+    pathIds({ id: movieNotFound }),
     async (c) => {
       const { id } = c.req.valid('param')
-      if (id.id === undefined) throw movieNotFound(id.raw)
-      const ifMatch = parseIfMatch(c.req.header('If-Match'))
-      const row = await updateMovie(c.var.db, id.id, c.req.valid('json'), ifMatch)
-      if (!row) throw whyNotUpdated(await currentMovieEtag(c.var.db, id.id), ifMatch, () => movieNotFound(id.raw))
+      const row = await updateMovie(c.var.db, id, c.req.valid('json'), c.var.ifMatch)
+      if (!row) throw whyNothingWritten(await currentMovieEtag(c.var.db, id), c.var.ifMatch, movieNotFound(id), nothingToUpdate())
       const { etag, ...movie } = row
       const body = { success: true, updated: movie.id, movie: [movie] } satisfies z.input<typeof movieUpdatedResponse>
       return c.json(body, 200, etagHeader(etag))
@@ -114,19 +115,17 @@ export const movies = new Hono<AppEnv>()
     '/:id',
     operation({
       tag,
-      summary: 'Delete an movie',
+      summary: 'Delete a movie',
       description: 'Deletes the movie and its castings. With `If-Match`, only if unchanged since that ETag.',
       success: { status: 200, description: 'The id of the deleted movie.', schema: deletedSchema },
-      errors: { 404: 'No such movie.', 412: 'The movie changed since the `If-Match` ETag.' },
     }),
     requirePermission('delete:movies'),
-    validate('param', idParams),
+    ifMatch,
+    pathIds({ id: movieNotFound }),
     async (c) => {
       const { id } = c.req.valid('param')
-      if (id.id === undefined) throw movieNotFound(id.raw)
-      const ifMatch = parseIfMatch(c.req.header('If-Match'))
-      const deleted = await deleteMovie(c.var.db, id.id, ifMatch)
-      if (!deleted) throw (await currentMovieEtag(c.var.db, id.id)) === undefined ? movieNotFound(id.raw) : preconditionFailed()
+      const deleted = await deleteMovie(c.var.db, id, c.var.ifMatch)
+      if (!deleted) throw whyNothingWritten(await currentMovieEtag(c.var.db, id), c.var.ifMatch, movieNotFound(id))
       return c.json({ success: true, deleted: deleted.id } satisfies z.input<typeof deletedSchema>)
     },
   )

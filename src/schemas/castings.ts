@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { actorSchema } from './actors'
-import { pathId, successSchema } from './common'
+import { successSchema } from './common'
 import { movieSchema } from './movies'
 
 /** numeric(12, 2): ten digits before the point, two after. */
@@ -16,7 +16,6 @@ const fee = z
   .nullable()
 
 export const putCastingSchema = z.strictObject({ fee: fee.default(null) })
-export const castingParams = z.object({ id: pathId, actor_id: pathId })
 
 export const castingSchema = z
   .object({ movie_id: z.int32().positive(), actor_id: z.int32().positive(), fee: z.number().nullable() })

@@ -11,15 +11,18 @@ export function toId(raw: string): number | undefined {
 }
 
 /**
- * A path id. One that is not a positive 32-bit integer is not an error of
- * syntax: it names nothing, so the route answers its 404 with the raw text,
- * and the value never reaches the database.
+ * A path id, as a number. One that is not a positive 32-bit integer is not an
+ * error of syntax: it names nothing, so it fails here and `pathIds` answers the
+ * resource's 404 with the raw text; the value never reaches the database.
  */
 export const pathId = z
   .string()
   .meta({ description: 'A positive 32-bit integer; any other value names nothing, and answers 404.', example: '1' })
-  .transform((raw) => ({ raw, id: toId(raw) }))
-export const idParams = z.object({ id: pathId })
+  .transform((raw, ctx) => {
+    const id = toId(raw)
+    if (id === undefined) ctx.issues.push({ code: 'custom', message: 'names nothing', input: raw })
+    return id ?? z.NEVER
+  })
 
 /** Postgres text cannot hold NUL; refused here, it never becomes a 500 there. */
 export const withoutNul = (name: string) =>

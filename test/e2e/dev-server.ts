@@ -1,9 +1,11 @@
 // `npm run test:e2e`: `npm run dev` as a person uses it. It answers /health
 // within 60 s on a fresh data folder; what is written survives a restart;
 // and stopping it (SIGTERM, as Ctrl-C's SIGINT) leaves nothing listening.
+// Every response is also checked against /openapi.json (scripts/lib/contract.ts).
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { type Contract, loadContract } from '../../scripts/lib/contract.ts'
 import { mintDevToken } from '../../scripts/lib/dev-issuer.ts'
 import { startDevServer } from '../../scripts/lib/dev-server.ts'
 
@@ -14,9 +16,12 @@ const check = (name: string, ok: boolean, detail?: string) => {
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), 'casting-e2e-'))
+let contract: Contract | undefined
 try {
   const first = await startDevServer({ dataDir })
   check(`a fresh npm run dev answers /health within 60 s (${(first.startedInMs / 1000).toFixed(1)} s)`, first.startedInMs < 60_000)
+  contract = await loadContract(`${first.base}/openapi.json`)
+  const { fetch } = contract
   const health = await (await fetch(`${first.base}/health`)).json()
   check(
     '/health answers the contract body',
@@ -51,7 +56,7 @@ try {
     JSON.stringify(burst.filter((r) => r.status !== 201).slice(0, 3)),
   )
   await first.stop()
-  const afterStop = await fetch(`${first.base}/health`).then(
+  const afterStop = await globalThis.fetch(`${first.base}/health`).then(
     () => 'answered',
     () => 'refused',
   )
@@ -70,6 +75,14 @@ try {
   check('the dev server check ran to the end', false, String(error))
 } finally {
   rmSync(dataDir, { recursive: true, force: true })
+}
+if (contract) {
+  const flagged = contract.exchanges.filter((e) => e.violations.length > 0)
+  check(
+    `every response matched /openapi.json (${contract.exchanges.length} checked)`,
+    contract.exchanges.length > 0 && flagged.length === 0,
+    flagged.map((e) => `${e.method} ${e.path} ${e.status}: ${e.violations.join('; ')}`).join('\n    '),
+  )
 }
 
 const failed = results.filter((r) => !r.ok).length

@@ -1,0 +1,274 @@
+// `npm run test:contract`: the published contract proven true. Through
+// `npm run dev`, a request for every operation and every status it documents;
+// each response validated against /openapi.json by Prism's validator
+// (scripts/lib/contract.ts); then the other direction: every documented
+// (operation, status) pair must have been reached. The 503s need faults, so
+// two more stacks: one whose identity provider cannot be reached, one whose
+// database connection is cut once it is up.
+import { connect, createServer, type Server, type Socket } from 'node:net'
+import { type Contract, coverageTable, loadContract } from '../../scripts/lib/contract.ts'
+import { DEV_AUDIENCE, DEV_ISSUER, mintDevToken } from '../../scripts/lib/dev-issuer.ts'
+import { freePort, startDevServer } from '../../scripts/lib/dev-server.ts'
+import { ROLES } from '../../src/auth/permissions.ts'
+
+type Stack = Awaited<ReturnType<typeof startDevServer>>
+
+const results: Array<{ name: string; ok: boolean }> = []
+const check = (name: string, ok: boolean, detail?: string) => {
+  results.push({ name, ok })
+  console.log(`${ok ? '✓' : '✗'} ${name}${ok || !detail ? '' : `\n    ${detail}`}`)
+}
+
+const BIG = 'x'.repeat(70 * 1024) // over the 64 KiB body limit
+const ABSENT = 2_000_000_000 // a valid id that names nothing
+
+/** A request with the status it must answer; the check is that status, and no violation of the document. */
+async function expectStatus(contract: Contract, status: number, base: string, method: string, path: string, init: RequestInit = {}) {
+  const response = await contract.fetch(`${base}${path}`, { ...init, method })
+  const exchange = contract.exchanges.at(-1)!
+  const text = await response.text()
+  const problems = [
+    ...(response.status === status ? [] : [`answered ${response.status}: ${text.slice(0, 200)}`]),
+    ...(exchange.operation ? [] : ['no documented operation matches this request']),
+    ...exchange.violations,
+  ]
+  check(`${method} ${path} → ${status}`, problems.length === 0, problems.join('\n    '))
+  const isJson = /json/.test(response.headers.get('Content-Type') ?? '')
+  return { response, body: isJson ? (JSON.parse(text) as Record<string, unknown>) : {} }
+}
+
+const bearer = (token: string, headers: Record<string, string> = {}) => ({ headers: { Authorization: `Bearer ${token}`, ...headers } })
+const sendJson = (token: string, body: unknown, headers: Record<string, string> = {}) => ({
+  headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', ...headers },
+  body: typeof body === 'string' ? body : JSON.stringify(body),
+})
+
+/** Every status but the faults', on a healthy stack. */
+async function healthyStack(contract: Contract, stack: Stack) {
+  const { base } = stack
+  const go = (status: number, method: string, path: string, init?: RequestInit) => expectStatus(contract, status, base, method, path, init)
+  const producer = await mintDevToken('producer', { folder: stack.dataDir })
+  const nobody = await mintDevToken('assistant', { folder: stack.dataDir, permissions: [] })
+
+  await go(200, 'GET', '/health')
+  await go(200, 'GET', '/openapi.json')
+  await go(200, 'GET', '/docs')
+  const script = (await go(200, 'GET', '/docs/scalar.js')).response.headers.get('ETag') ?? ''
+  await go(304, 'GET', '/docs/scalar.js', { headers: { 'If-None-Match': script } })
+
+  // Actors and movies have the same shape: one walk for each.
+  const resources = [
+    { plural: 'actors', create: { name: 'Ada', age: 30 }, change: { age: 31 }, invalid: { age: 200 } },
+    { plural: 'movies', create: { title: 'Metropolis', release_date: '1927-01-10' }, change: { title: 'M' }, invalid: { title: '' } },
+  ] as const
+  const ids: Record<string, number> = {}
+  for (const { plural, create, change, invalid } of resources) {
+    const collection = `/${plural}`
+    await go(404, 'GET', `${collection}?page=1`, bearer(producer)) // no rows yet: the empty page
+    const { body } = await go(201, 'POST', collection, sendJson(producer, create))
+    const id = body.created as number
+    ids[plural] = id
+    const doomed = (await go(201, 'POST', collection, sendJson(producer, create))).body.created as number
+    await go(400, 'POST', collection, sendJson(producer, {}))
+    await go(413, 'POST', collection, sendJson(producer, { ...create, padding: BIG }))
+    await go(422, 'POST', collection, sendJson(producer, { ...create, ...invalid }))
+    await go(401, 'POST', collection, { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(create) })
+    await go(403, 'POST', collection, sendJson(nobody, create))
+
+    await go(200, 'GET', collection, bearer(producer))
+    await go(400, 'GET', `${collection}?page=0`, bearer(producer))
+    await go(404, 'GET', `${collection}?page=999`, bearer(producer))
+    await go(401, 'GET', collection)
+    await go(403, 'GET', collection, bearer(nobody))
+
+    const one = `${collection}/${id}`
+    const etag = (await go(200, 'GET', one, bearer(producer))).response.headers.get('ETag') ?? ''
+    await go(304, 'GET', one, bearer(producer, { 'If-None-Match': etag }))
+    await go(404, 'GET', `${collection}/abc`, bearer(producer))
+    await go(401, 'GET', one)
+    await go(403, 'GET', one, bearer(nobody))
+
+    await go(200, 'PATCH', one, sendJson(producer, change, { 'If-Match': etag }))
+    await go(412, 'PATCH', one, sendJson(producer, create, { 'If-Match': etag })) // that ETag is stale now
+    await go(422, 'PATCH', one, sendJson(producer, change)) // nothing would change
+    await go(422, 'PATCH', one, sendJson(producer, invalid))
+    await go(400, 'PATCH', one, sendJson(producer, '{"not json'))
+    await go(413, 'PATCH', one, sendJson(producer, { ...change, padding: BIG }))
+    await go(404, 'PATCH', `${collection}/${ABSENT}`, sendJson(producer, change))
+    await go(401, 'PATCH', one, { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(change) })
+    await go(403, 'PATCH', one, sendJson(nobody, change))
+
+    // An If-Match of more than 16 tags is a 400 (API.md Part B), where the document lists it.
+    if (contract.documents(`DELETE ${collection}/{id} 400`)) {
+      const tooMany = Array.from({ length: 17 }, (_, i) => `"${i}"`).join(', ')
+      await go(400, 'DELETE', one, bearer(producer, { 'If-Match': tooMany }))
+      await go(400, 'PATCH', one, sendJson(producer, change, { 'If-Match': tooMany }))
+    }
+    await go(412, 'DELETE', `${collection}/${doomed}`, bearer(producer, { 'If-Match': '"0123"' }))
+    await go(200, 'DELETE', `${collection}/${doomed}`, bearer(producer))
+    await go(404, 'DELETE', `${collection}/${doomed}`, bearer(producer))
+    await go(401, 'DELETE', one)
+    await go(403, 'DELETE', one, bearer(nobody))
+  }
+
+  const casting = `/movies/${ids.movies}/actors/${ids.actors}`
+  await go(201, 'PUT', casting, bearer(producer))
+  await go(200, 'PUT', casting, sendJson(producer, { fee: 500 }))
+  await go(400, 'PUT', casting, sendJson(producer, '[1'))
+  await go(413, 'PUT', casting, sendJson(producer, { fee: 1, padding: BIG }))
+  await go(422, 'PUT', casting, sendJson(producer, { fee: -1 }))
+  await go(404, 'PUT', `/movies/${ABSENT}/actors/${ids.actors}`, bearer(producer))
+  await go(401, 'PUT', casting)
+  await go(403, 'PUT', casting, bearer(nobody))
+
+  for (const [path, absent] of [
+    [`/movies/${ids.movies}/actors`, `/movies/${ABSENT}/actors`],
+    [`/actors/${ids.actors}/movies`, `/actors/abc/movies`],
+  ] as const) {
+    await go(200, 'GET', path, bearer(producer))
+    await go(404, 'GET', absent, bearer(producer))
+    await go(401, 'GET', path)
+    await go(403, 'GET', path, bearer(nobody))
+  }
+
+  await go(200, 'DELETE', casting, bearer(producer))
+  await go(404, 'DELETE', casting, bearer(producer)) // no longer cast
+  await go(401, 'DELETE', casting)
+  await go(403, 'DELETE', casting, bearer(nobody))
+}
+
+/** One well-formed request per operation; under a fault each must answer 503. */
+function everyOperation(token: string) {
+  const movie = { title: 'Nosferatu', release_date: '1922-03-04' }
+  return [
+    ['GET', '/actors', bearer(token)],
+    ['POST', '/actors', sendJson(token, { name: 'Bo', age: 40 })],
+    ['GET', '/actors/1', bearer(token)],
+    ['PATCH', '/actors/1', sendJson(token, { age: 41 })],
+    ['DELETE', '/actors/1', bearer(token)],
+    ['GET', '/movies', bearer(token)],
+    ['POST', '/movies', sendJson(token, movie)],
+    ['GET', '/movies/1', bearer(token)],
+    ['PATCH', '/movies/1', sendJson(token, { title: 'N' })],
+    ['DELETE', '/movies/1', bearer(token)],
+    ['GET', '/movies/1/actors', bearer(token)],
+    ['GET', '/actors/1/movies', bearer(token)],
+    ['PUT', '/movies/1/actors/1', bearer(token)],
+    ['DELETE', '/movies/1/actors/1', bearer(token)],
+  ] as const
+}
+
+/**
+ * The rate limit's 429, where the document lists it: one token subject (used
+ * nowhere else) spends its allowance, then every operation answers 429.
+ */
+async function rateLimited(contract: Contract, stack: Stack) {
+  if (!contract.coverage().some(({ pair }) => pair.endsWith(' 429'))) return
+  const token = await mintDevToken('director', { folder: stack.dataDir, permissions: [...ROLES.producer] })
+  let status = 0
+  for (let sent = 0; sent < 5_000 && status !== 429; sent++) status = (await fetch(`${stack.base}/actors`, bearer(token))).status
+  for (const [method, path, init] of everyOperation(token)) await expectStatus(contract, 429, stack.base, method, path, init)
+}
+
+/** A TCP relay whose connections can all be cut at once, as a database that goes away. */
+async function cuttableRelay(target: URL) {
+  const sockets = new Set<Socket>()
+  const server: Server = createServer((client) => {
+    const upstream = connect(Number(target.port || 5432), target.hostname)
+    for (const [a, b] of [
+      [client, upstream],
+      [upstream, client],
+    ] as const) {
+      sockets.add(a)
+      a.pipe(b)
+      a.on('error', () => b.destroy())
+      a.on('close', () => {
+        sockets.delete(a)
+        b.destroy()
+      })
+    }
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as { port: number }
+  return {
+    url: Object.assign(new URL(target), { host: `127.0.0.1:${port}` }).toString(),
+    cut: async () => {
+      const closed = new Promise((resolve) => server.close(resolve))
+      for (const socket of sockets) socket.destroy()
+      await closed
+    },
+  }
+}
+
+const stacks: Stack[] = []
+let contract: Contract | undefined
+try {
+  const healthy = await startDevServer()
+  stacks.push(healthy)
+  contract = await loadContract(`${healthy.base}/openapi.json`)
+  // The validator itself: it must flag what the document does not say, or its silence proves nothing.
+  const json = new Headers({ 'Content-Type': 'application/json' })
+  const flagged = [
+    contract.check('GET', '/actors/1', 418, json, '{"success":false,"error":418,"message":"teapot"}'),
+    contract.check('GET', '/actors/1', 200, json, '{"success":true,"actor":{"id":1}}'),
+    contract.check('GET', '/actors/1', 304, new Headers(), ''),
+    contract.check('POST', '/actors', 201, json, '{"success":true,"created":1,"actor":{"id":1,"name":"A","age":1,"gender":"O"}}'),
+  ]
+  check(
+    'the validator flags an undocumented status, a body off its schema, and a missing ETag or Location',
+    flagged.every((e) => e.violations.length > 0),
+    JSON.stringify(flagged),
+  )
+  await healthyStack(contract, healthy)
+  await rateLimited(contract, healthy)
+
+  // The identity provider unreachable, and so no key cached: every protected route answers 503.
+  console.log('\nFaults: the Worker logs each 503 below as an error, as it should.')
+  const noIssuer = await startDevServer({
+    env: {
+      AUTH0_ISSUER: DEV_ISSUER,
+      AUTH0_AUDIENCE: DEV_AUDIENCE,
+      AUTH0_JWKS_URL: `http://127.0.0.1:${await freePort()}/.well-known/jwks.json`,
+    },
+  })
+  stacks.push(noIssuer)
+  const unverifiable = await mintDevToken('producer', { folder: noIssuer.dataDir })
+  for (const [method, path, init] of everyOperation(unverifiable)) {
+    const { body } = await expectStatus(contract, 503, noIssuer.base, method, path, init)
+    if (path === '/actors' && method === 'GET')
+      check('… with the authentication message', body.message === 'authentication service unavailable.')
+  }
+
+  // The database gone once the stack is up: every route that asks it answers 503.
+  const relay = await cuttableRelay(new URL(healthy.databaseUrl))
+  const noDatabase = await startDevServer({ env: { DATABASE_URL: relay.url } })
+  stacks.push(noDatabase)
+  const token = await mintDevToken('producer', { folder: noDatabase.dataDir })
+  await relay.cut()
+  await expectStatus(contract, 503, noDatabase.base, 'GET', '/health')
+  for (const [method, path, init] of everyOperation(token)) {
+    const { body } = await expectStatus(contract, 503, noDatabase.base, method, path, init)
+    if (path === '/actors' && method === 'GET') check('… with the database message', body.message === 'database unavailable.')
+  }
+} catch (error) {
+  check('the contract run ran to the end', false, error instanceof Error ? (error.stack ?? error.message) : String(error))
+} finally {
+  for (const stack of stacks.reverse()) await stack.stop()
+}
+
+if (contract) {
+  const coverage = contract.coverage()
+  console.log(`\nCoverage: documented (operation, status) pairs reached by the run\n${coverageTable(coverage)}\n`)
+  const violations = contract.exchanges.filter((e) => e.violations.length > 0)
+  console.log(`${contract.exchanges.length} responses validated against /openapi.json, ${violations.length} with violations`)
+  const missed = coverage.filter((c) => !c.reached).map((c) => c.pair)
+  check(
+    `every documented (operation, status) pair reached (${coverage.length - missed.length} of ${coverage.length})`,
+    missed.length === 0,
+    `never reached: ${missed.join(', ')}`,
+  )
+}
+
+const failed = results.filter((r) => !r.ok).length
+console.log(`${results.length - failed} passed, ${failed} failed`)
+process.exit(failed === 0 ? 0 : 1)
