@@ -1,4 +1,5 @@
 import { etag, RETAINED_304_HEADERS } from 'hono/etag'
+import { z } from 'zod'
 import { ApiError, nothingToUpdate } from './errors'
 
 /**
@@ -9,15 +10,41 @@ import { ApiError, nothingToUpdate } from './errors'
  */
 export type IfMatch = { any: true } | { any: false; tags: string[] } | undefined
 
-export function parseIfMatch(header: string | undefined): IfMatch {
-  if (header === undefined) return undefined
+/** API.md, "Conditional requests": the bound on what one If-Match may ask of the database. */
+export const MAX_IF_MATCH_TAGS = 16
+export const MAX_IF_MATCH_BYTES = 2048
+const TOO_MANY_TAGS = `If-Match must name at most ${MAX_IF_MATCH_TAGS} entity-tags.`
+
+// A list member: an entity-tag (its quotes may hold a comma), or whatever else stands between commas.
+const MEMBER = /(?:W\/)?"[^"]*"|[^,\s][^,]*/g
+const STRONG_TAG = /^"([\x21\x23-\x7e\x80-\xff]*)"$/
+
+const membersOf = (header: string) => header.match(MEMBER)?.map((member) => member.trim()) ?? []
+
+function parseIfMatch(header: string): IfMatch {
   if (header.trim() === '*') return { any: true }
-  const tags = header
-    .split(',')
-    .map((tag) => /^\s*"([\x21\x23-\x7e]*)"\s*$/.exec(tag)?.[1])
+  const tags = membersOf(header)
+    .map((member) => STRONG_TAG.exec(member)?.[1])
     .filter((tag): tag is string => tag !== undefined)
   return { any: false, tags }
 }
+
+/**
+ * The `If-Match` request header, bounded so that no header makes a large
+ * statement: a request-syntax error (400), like a bad query string. Headers
+ * are read before the body, so a bad one is refused without reading it.
+ */
+export const ifMatchHeaders = z.object({
+  'If-Match': z
+    .string()
+    .max(MAX_IF_MATCH_BYTES, { error: TOO_MANY_TAGS })
+    .refine((header) => membersOf(header).length <= MAX_IF_MATCH_TAGS, { error: TOO_MANY_TAGS })
+    .transform(parseIfMatch)
+    .optional()
+    .meta({
+      description: `Write only if the resource's current \`ETag\` is one of these (at most ${MAX_IF_MATCH_TAGS}, in at most 2 KiB), or \`*\`; otherwise 412.`,
+    }),
+})
 
 export const matches = (ifMatch: IfMatch, current: string) => !ifMatch || ifMatch.any || ifMatch.tags.includes(current)
 

@@ -19,7 +19,7 @@ async function freshWindow(neededMs = 10_000) {
 }
 
 /** Sends `count` requests made by `request`, some at a time, and counts their statuses. */
-async function statusesOf(count: number, request: () => Promise<Response>) {
+async function statusesOf(count: number, request: () => Response | Promise<Response>) {
   const statuses: Record<number, number> = {}
   for (let sent = 0; sent < count; sent += 50) {
     const batch = await Promise.all(Array.from({ length: Math.min(50, count - sent) }, request))

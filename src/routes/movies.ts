@@ -1,7 +1,7 @@
 import { Hono } from 'hono'
 import type { z } from 'zod'
 import { requirePermission } from '../auth/require-permission'
-import { etagHeader, notModified, parseIfMatch, preconditionFailed, whyNotUpdated } from '../conditional'
+import { etagHeader, ifMatchHeaders, notModified, preconditionFailed, whyNotUpdated } from '../conditional'
 import type { AppEnv } from '../env'
 import { ApiError, movieNotFound } from '../errors'
 import { operation } from '../openapi'
@@ -96,12 +96,13 @@ export const movies = new Hono<AppEnv>()
       },
     }),
     requirePermission('edit:movies'),
+    validate('header', ifMatchHeaders),
     jsonBody(updateMovieSchema),
     validate('param', idParams),
     async (c) => {
       const { id } = c.req.valid('param')
       if (id.id === undefined) throw movieNotFound(id.raw)
-      const ifMatch = parseIfMatch(c.req.header('If-Match'))
+      const ifMatch = c.req.valid('header')['If-Match']
       const row = await updateMovie(c.var.db, id.id, c.req.valid('json'), ifMatch)
       if (!row) throw whyNotUpdated(await currentMovieEtag(c.var.db, id.id), ifMatch, () => movieNotFound(id.raw))
       const { etag, ...movie } = row
@@ -121,10 +122,11 @@ export const movies = new Hono<AppEnv>()
     }),
     requirePermission('delete:movies'),
     validate('param', idParams),
+    validate('header', ifMatchHeaders),
     async (c) => {
       const { id } = c.req.valid('param')
       if (id.id === undefined) throw movieNotFound(id.raw)
-      const ifMatch = parseIfMatch(c.req.header('If-Match'))
+      const ifMatch = c.req.valid('header')['If-Match']
       const deleted = await deleteMovie(c.var.db, id.id, ifMatch)
       if (!deleted) throw (await currentMovieEtag(c.var.db, id.id)) === undefined ? movieNotFound(id.raw) : preconditionFailed()
       return c.json({ success: true, deleted: deleted.id } satisfies z.input<typeof deletedSchema>)
