@@ -5,7 +5,7 @@ import { secureHeaders } from 'hono/secure-headers'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { withDatabase } from './db/client'
 import type { AppEnv } from './env'
-import { ApiError, databaseUnavailable, describe, envelope, isDatabaseUnavailable, messageFor } from './errors'
+import { ApiError, databaseUnavailable, envelope, isDatabaseUnavailable, loggable, messageFor } from './errors'
 import { corsFromConfig } from './middleware/cors'
 import { methodNotAllowed } from './middleware/method-not-allowed'
 import { requestLog } from './middleware/request-log'
@@ -45,16 +45,9 @@ app.onError((error, c) => {
   const known = error instanceof HTTPException ? error : isDatabaseUnavailable(error) ? databaseUnavailable(error) : undefined
   // Details go to the log, keyed by request id; the response says only what the contract says.
   if (!known || known.status >= 500) {
-    const cause = error.cause ?? known?.cause
-    console.error(
-      JSON.stringify({
-        level: 'error',
-        requestId: c.var.requestId,
-        error: describe(error),
-        cause: cause && describe(cause),
-        stack: known ? undefined : error.stack,
-      }),
-    )
+    // A 503 says only the contract's words; what went wrong is its cause (the failed query, say).
+    const why = known?.cause ?? error
+    console.error(JSON.stringify({ level: 'error', requestId: c.var.requestId, status: known?.status ?? 500, ...loggable(why) }))
   }
   if (!known) return envelope(c, 500, 'internal server error')
   return envelope(c, known.status as ContentfulStatusCode, messageFor(known), known instanceof ApiError ? known.headers : {})
