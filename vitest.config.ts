@@ -10,6 +10,8 @@ export default defineConfig({
     })),
   ],
   test: {
+    // test/fuzz.test.ts's seed: a new one each run, named in the test's title; FUZZ_SEED replays one.
+    provide: { fuzzSeed: process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : Math.floor(Math.random() * 2 ** 31) },
     globalSetup: ['./test/global-setup.ts'],
     setupFiles: ['./test/setup.ts'],
     include: ['test/**/*.test.ts'],
