@@ -174,17 +174,31 @@ const name = fc
 const day = fc
   .date({ min: new Date('1900-01-01'), max: new Date('2100-12-31'), noInvalidDate: true })
   .map((date) => date.toISOString().slice(0, 10))
-/** Bodies a route would accept, so that writes succeed too and the tables move. */
-const valid = fc.oneof(
-  fc.record({ name, age: fc.integer({ min: 0, max: 150 }), gender: name }, { requiredKeys: ['name', 'age'] }),
-  fc.record({ title: name, release_date: day }, { requiredKeys: ['title'] }),
-  fc.record({
-    fee: fc.oneof(
-      fc.constant(null),
-      fc.integer({ min: 0, max: 1_000_000 }).map((cents) => cents / 100),
-    ),
-  }),
-)
+const actorFields = { name, age: fc.integer({ min: 0, max: 150 }), gender: name }
+const movieFields = { title: name, release_date: day }
+const fee = fc.record({
+  fee: fc.oneof(
+    fc.constant(null),
+    fc.integer({ min: 0, max: 1_000_000 }).map((cents) => cents / 100),
+  ),
+})
+/** At least one of `fields`, each valid. */
+const someOf = <T extends Record<string, fc.Arbitrary<unknown>>>(fields: T) =>
+  fc.record(fields, { requiredKeys: [] }).filter((value) => Object.keys(value).length > 0)
+
+/** Bodies some route would accept, sent to any route. */
+const valid = fc.oneof(fc.record(actorFields, { requiredKeys: ['name', 'age'] }), fc.record(movieFields, { requiredKeys: ['title'] }), fee)
+
+/** The body each route accepts, so that writes succeed too and the tables move. */
+function acceptedBody(method: string, pattern: string): fc.Arbitrary<string | undefined> {
+  const json = (arbitrary: fc.Arbitrary<unknown>) => arbitrary.map((value) => JSON.stringify(value))
+  if (method === 'POST' && pattern === '/actors') return json(fc.record(actorFields, { requiredKeys: ['name', 'age'] }))
+  if (method === 'POST' && pattern === '/movies') return json(fc.record(movieFields))
+  if (method === 'PATCH' && pattern === '/actors/:id') return json(someOf(actorFields))
+  if (method === 'PATCH' && pattern === '/movies/:id') return json(someOf(movieFields))
+  if (method === 'PUT') return fc.option(json(fee), { nil: undefined })
+  return fc.constant(undefined)
+}
 
 const body = fc.oneof(
   { weight: 3, arbitrary: fc.constant(undefined) },
@@ -264,6 +278,7 @@ async function authorizations() {
   const [head, payload, signature] = valid[0]!.split('.')
   return {
     valid: valid.map((token) => `Bearer ${token}`),
+    producers: valid.slice(-6).map((token) => `Bearer ${token}`),
     broken: [
       ...broken.map((token) => `Bearer ${token}`),
       `Bearer ${head}.${payload}x.${signature}`,
@@ -284,9 +299,28 @@ function requests(auth: Awaited<ReturnType<typeof authorizations>>) {
     { weight: 3, arbitrary: fc.constantFrom(...auth.broken) },
     { weight: 1, arbitrary: fc.constant(undefined) },
   )
-  const request: fc.Arbitrary<Request> = fc
+  const wild: fc.Arbitrary<Request> = fc
     .record({ target, query, auth: authorization, body, contentType, headers })
     .map(({ target: [method, path], ...rest }) => ({ method, path, ...rest }))
+  // What a correct client sends: the route's own body, a token allowed to, ids that may exist.
+  const wellFormed: fc.Arbitrary<Request> = fc.constantFrom(...ROUTES).chain(([method, pattern]) =>
+    fc
+      .record({
+        ids: fc.tuple(...[...pattern.matchAll(/:\w+/g)].map(() => fc.integer({ min: 1, max: SEEDED_ACTORS + 8 }))),
+        auth: fc.constantFrom(...auth.producers),
+        body: acceptedBody(method, pattern),
+        headers: fc.record({ 'If-Match': fc.constant('*') }, { requiredKeys: [] }),
+      })
+      .map(({ ids, body, ...rest }) => ({
+        method,
+        path: ids.reduce<string>((path, id) => path.replace(/:\w+/, String(id)), pattern),
+        query: '',
+        body,
+        contentType: body === undefined ? undefined : 'application/json',
+        ...rest,
+      })),
+  )
+  const request = fc.oneof({ weight: 3, arbitrary: wild }, { weight: 2, arbitrary: wellFormed })
   return fc.array(request, { minLength: MIN_BATCH, maxLength: MAX_BATCH })
 }
 
