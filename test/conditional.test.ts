@@ -218,6 +218,18 @@ describe('If-Match bound', () => {
     expect((await call('/actors/1', { method: 'PATCH', token, body: { age: 31 }, headers: { 'If-Match': header } })).status).toBe(200)
   })
 
+  it('is documented as a header parameter of PATCH and DELETE', async () => {
+    type Document = { paths: Record<string, Record<string, { parameters?: { in: string; name: string }[] }>> }
+    const { paths } = (await callJson<Document>('/openapi.json')).body
+    for (const path of ['/actors/{id}', '/movies/{id}']) {
+      for (const method of ['patch', 'delete']) {
+        expect(paths[path]?.[method]?.parameters, `${method} ${path}`).toContainEqual(
+          expect.objectContaining({ in: 'header', name: 'If-Match' }),
+        )
+      }
+    }
+  })
+
   it('sends the tags to the database as one parameter, whatever their number', () => {
     const dialect = new PgDialect()
     for (const count of [1, 16, 1000]) {
