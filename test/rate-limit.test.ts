@@ -13,7 +13,7 @@ const PERIOD_MS = 60_000
  * into the next window starts afresh there. So a test that spends a budget
  * first waits, if it must, for a window with time enough left.
  */
-async function freshWindow(neededMs = 10_000) {
+async function freshWindow(neededMs = 15_000) {
   const left = PERIOD_MS - (Date.now() % PERIOD_MS)
   if (left < neededMs) await scheduler.wait(left + 250)
 }
