@@ -17,6 +17,8 @@ export default defineConfig({
         ],
         test: {
           name: 'worker',
+          // test/fuzz.test.ts's seed: a new one each run, named in the test's title; FUZZ_SEED replays one.
+          provide: { fuzzSeed: process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : Math.floor(Math.random() * 2 ** 31) },
           globalSetup: ['./test/global-setup.ts'],
           setupFiles: ['./test/setup.ts'],
           include: ['test/**/*.test.ts'],

@@ -1,8 +1,9 @@
 import { etag, RETAINED_304_HEADERS } from 'hono/etag'
 import { createMiddleware } from 'hono/factory'
+import { z } from 'zod'
 import type { AppEnv } from './env'
 import { ApiError } from './errors'
-import { answers } from './openapi'
+import { answers, documented } from './openapi'
 
 /**
  * What an `If-Match` header asks: any current representation (`*`), one of
@@ -12,15 +13,41 @@ import { answers } from './openapi'
  */
 export type IfMatch = { any: true } | { any: false; tags: string[] } | undefined
 
-export function parseIfMatch(header: string | undefined): IfMatch {
-  if (header === undefined) return undefined
+/** API.md, "Conditional requests": the bound on what one If-Match may ask of the database. */
+export const MAX_IF_MATCH_TAGS = 16
+export const MAX_IF_MATCH_BYTES = 2048
+const TOO_MANY_TAGS = `If-Match must name at most ${MAX_IF_MATCH_TAGS} entity-tags.`
+
+// A list member: an entity-tag (its quotes may hold a comma), or whatever else stands between commas.
+const MEMBER = /(?:W\/)?"[^"]*"|[^,\s][^,]*/g
+const STRONG_TAG = /^"([\x21\x23-\x7e\x80-\xff]*)"$/
+
+const membersOf = (header: string) => header.match(MEMBER)?.map((member) => member.trim()) ?? []
+
+function parseIfMatch(header: string): IfMatch {
   if (header.trim() === '*') return { any: true }
-  const tags = header
-    .split(',')
-    .map((tag) => /^\s*"([\x21\x23-\x7e]*)"\s*$/.exec(tag)?.[1])
+  const tags = membersOf(header)
+    .map((member) => STRONG_TAG.exec(member)?.[1])
     .filter((tag): tag is string => tag !== undefined)
   return { any: false, tags }
 }
+
+/**
+ * The `If-Match` request header, bounded so that no header makes a large
+ * statement: a request-syntax error (400), like a bad query string. Headers
+ * are read before the body, so a bad one is refused without reading it.
+ */
+const ifMatchHeaders = z.object({
+  'If-Match': z
+    .string()
+    .max(MAX_IF_MATCH_BYTES, { error: TOO_MANY_TAGS })
+    .refine((header) => membersOf(header).length <= MAX_IF_MATCH_TAGS, { error: TOO_MANY_TAGS })
+    .transform(parseIfMatch)
+    .optional()
+    .meta({
+      description: `Write only if the resource's current \`ETag\` is one of these (at most ${MAX_IF_MATCH_TAGS}, in at most 2 KiB), or \`*\`; otherwise 412.`,
+    }),
+})
 
 const matches = (ifMatch: IfMatch, current: string) => !ifMatch || ifMatch.any || ifMatch.tags.includes(current)
 
@@ -30,17 +57,24 @@ export const etagHeader = (hash: string) => ({ ETag: `"${hash}"` })
 const preconditionFailed = () => new ApiError(412, 'resource has changed; fetch it again and retry.')
 
 /**
- * Reads `If-Match` once, for a PATCH or DELETE: the handler finds it on
- * `c.var.ifMatch`, and a write it stops answers 412 (`whyNothingWritten`).
+ * Reads `If-Match` once, for a PATCH or DELETE, before the body: a header over
+ * the bound answers 400; the handler finds the rest on `c.var.ifMatch`, and a
+ * write it stops answers 412 (`whyNothingWritten`).
  */
 export const ifMatch = answers(
-  createMiddleware<AppEnv>(async (c, next) => {
-    c.set('ifMatch', parseIfMatch(c.req.header('If-Match')))
-    await next()
-  }),
+  documented(
+    createMiddleware<AppEnv>(async (c, next) => {
+      const header = ifMatchHeaders.safeParse({ 'If-Match': c.req.header('If-Match') })
+      if (!header.success) throw new ApiError(400, TOO_MANY_TAGS)
+      c.set('ifMatch', header.data['If-Match'])
+      await next()
+    }),
+    'header',
+    ifMatchHeaders,
+  ),
   [
+    { status: 400, description: `\`If-Match\` names more than ${MAX_IF_MATCH_TAGS} entity-tags, or is over 2 KiB (\`${TOO_MANY_TAGS}\`).` },
     { status: 412, description: 'With `If-Match`: the resource changed since that ETag; nothing was written.' },
-    // TODO(issue 10): { status: 400, description: '`If-Match` names more than 16 entity-tags, or is over 2 KiB.' },
   ],
 )
 

@@ -5,7 +5,12 @@ import type { Database } from './db/client'
  * The Worker's bindings: the `[vars]` of wrangler.toml (typed by `wrangler
  * types`) plus what is never written there.
  */
-export type Bindings = Env & {
+export type Bindings = Omit<Env, 'RATE_LIMITER'> & {
+  /**
+   * The `[[ratelimits]]` binding of wrangler.toml: requests per token subject.
+   * Optional: a deployment without it is not limited (API.md, "Rate limits").
+   */
+  RATE_LIMITER?: RateLimit
   /** Secret. The Postgres connection string (Neon in production). */
   DATABASE_URL: string
   /**

@@ -58,11 +58,52 @@ export function sqlStateOf(error: unknown): string | undefined {
   return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined
 }
 
-/** An error as one line for the log; the driver's socket errors are events with a message, not Errors. */
-export function describe(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`
+/** How much of an error's message a log line keeps. */
+const MAX_LOGGED_MESSAGE = 300
+
+/** The first `max` characters (whole code points) of `text`, and `…` if there were more. */
+export function cut(text: string, max: number): string {
+  if (text.length <= max) return text
+  // A code point is at most two code units: no need to split a 600 KB text to cut it.
+  const chars = Array.from(text.slice(0, 2 * max + 2))
+  return chars.length > max ? `${chars.slice(0, max).join('')}…` : text
+}
+
+// Many errors leave `name` as "Error" (DrizzleQueryError does); their class says more.
+const nameOf = (error: unknown) => {
+  if (typeof error !== 'object' || error === null) return typeof error
+  const { name } = error as { name?: unknown }
+  return typeof name === 'string' && name !== 'Error' ? name : error.constructor.name || 'Object'
+}
+// The driver's socket errors are events with a message, not Errors.
+const messageOf = (error: unknown) => {
   const message = (error as { message?: unknown } | null)?.message
   return typeof message === 'string' ? message : String(error)
+}
+const stringField = (error: unknown, key: string) => {
+  const value = (error as Record<string, unknown> | null)?.[key]
+  return typeof value === 'string' ? value : undefined
+}
+
+/**
+ * What a log line may say about an error: its kind, the SQLSTATE and
+ * constraint the server named, and a short message. Never a statement nor a
+ * value: a failed query's own message is "Failed query: <sql> params:
+ * <values>", so its cause, the driver's error, speaks for it; and the
+ * driver's `detail` ("Key (name)=(Ada) already exists") stays out.
+ */
+export function loggable(error: unknown) {
+  const query = error instanceof DrizzleQueryError
+  const source = query ? error.cause : error
+  return {
+    error: nameOf(error),
+    cause: query ? nameOf(source) : undefined,
+    sqlState: stringField(source, 'code'),
+    constraint: stringField(source, 'constraint'),
+    message: cut(messageOf(source), MAX_LOGGED_MESSAGE),
+    // Where an unexpected error came from. Not for our own errors, nor for a query, whose stack opens with its statement.
+    stack: error instanceof Error && !query && !(error instanceof HTTPException) ? cut(error.stack ?? '', 1_000) : undefined,
+  }
 }
 
 /**
@@ -77,9 +118,12 @@ export function toApiError(error: unknown): ApiError {
   return new ApiError(500, 'internal server error', { cause: error })
 }
 
+/** A path id as a message may echo it: at most 64 characters, then `…` (API.md section 2). */
+const echoed = (id: string | number) => cut(String(id), 64)
+
 /** 404s for a resource id that names nothing (API.md Part A). */
-export const actorNotFound = (id: string | number) => new ApiError(404, `Actor with id ${id} not found in database.`)
-export const movieNotFound = (id: string | number) => new ApiError(404, `Movie with id ${id} not found in database.`)
+export const actorNotFound = (id: string | number) => new ApiError(404, `Actor with id ${echoed(id)} not found in database.`)
+export const movieNotFound = (id: string | number) => new ApiError(404, `Movie with id ${echoed(id)} not found in database.`)
 
 /** PATCH whose values are all already set (the original's 422). */
 export const nothingToUpdate = () => new ApiError(422, 'provided field values are already set. No update needed.')

@@ -3,7 +3,7 @@ import { requestId } from 'hono/request-id'
 import { secureHeaders } from 'hono/secure-headers'
 import { withDatabase } from './db/client'
 import type { AppEnv } from './env'
-import { describe, envelope, toApiError } from './errors'
+import { envelope, loggable, toApiError } from './errors'
 import { corsFromConfig } from './middleware/cors'
 import { methodNotAllowed } from './middleware/method-not-allowed'
 import { requestLog } from './middleware/request-log'
@@ -49,15 +49,8 @@ app.onError((error, c) => {
   const answer = toApiError(error)
   // Details go to the log, keyed by request id; the response says only what the contract says.
   if (answer.status >= 500) {
-    console.error(
-      JSON.stringify({
-        level: 'error',
-        requestId: c.var.requestId,
-        error: describe(error),
-        cause: error.cause && describe(error.cause),
-        stack: answer.status === 500 ? error.stack : undefined,
-      }),
-    )
+    // A 503 says only the contract's words; what went wrong is its cause (the failed query, say).
+    console.error(JSON.stringify({ level: 'error', requestId: c.var.requestId, status: answer.status, ...loggable(answer.cause ?? error) }))
   }
   return envelope(c, answer.status, answer.message, answer.headers)
 })

@@ -250,6 +250,22 @@ describe('token lifetime', () => {
     const token = await sign(claims({ nbf: nowS() + 30 }))
     await expectAccepted(await getActors(`Bearer ${token}`))
   })
+
+  it('answers 401 when iat is more than 60 s in the future', async () => {
+    const token = await sign(claims({ iat: nowS() + 120 }))
+    await expectError(await getActors(`Bearer ${token}`), 401, PARSE_FAILED, INVALID_TOKEN)
+  })
+
+  it('accepts a token whose iat is within the 60 s clock skew, or absent', async () => {
+    await seedActor()
+    await expectAccepted(await getActors(`Bearer ${await sign(claims({ iat: nowS() + 30 }))}`))
+    await expectAccepted(await getActors(`Bearer ${await sign(claims({ iat: undefined }))}`))
+  })
+
+  it('answers 401 when iat is not a number', async () => {
+    const token = await sign(claims({ iat: 'now' }))
+    await expectError(await getActors(`Bearer ${token}`), 401, PARSE_FAILED, INVALID_TOKEN)
+  })
 })
 
 describe('issuer and audience', () => {

@@ -1,5 +1,8 @@
+import { sql } from 'drizzle-orm'
+import { PgDialect } from 'drizzle-orm/pg-core'
 import { describe, expect, it } from 'vitest'
 import { actors, movies } from '../src/db/schema'
+import { hashMatches } from '../src/queries/changes'
 import { call, callJson, tokenFor, withDb } from './helpers'
 
 const producer = () => tokenFor('producer')
@@ -136,5 +139,104 @@ describe('DELETE with If-Match', () => {
     const { status, body } = await callJson('/movies/1', { method: 'DELETE', token, headers: { 'If-Match': current } })
     expect(status).toBe(200)
     expect(body).toEqual({ success: true, deleted: 1 })
+  })
+})
+
+describe('If-Match bound', () => {
+  const TOO_MANY = { success: false, error: 400, message: 'If-Match must name at most 16 entity-tags.' }
+  /** `count` entity-tags that name nothing, and `etag` last if given. */
+  const tags = (count: number, etag?: string) =>
+    [...Array.from({ length: count - (etag ? 1 : 0) }, (_, i) => `"${i.toString(16).padStart(32, '0')}"`), ...(etag ? [etag] : [])].join(
+      ', ',
+    )
+
+  it('answers 400 for 17 entity-tags and writes nothing, even when one matches', async () => {
+    await oneActor()
+    const token = await producer()
+    const etag = (await call('/actors/1', { token })).headers.get('ETag')!
+    const patch = await callJson('/actors/1', { method: 'PATCH', token, body: { age: 31 }, headers: { 'If-Match': tags(17, etag) } })
+    expect(patch.status).toBe(400)
+    expect(patch.body).toEqual(TOO_MANY)
+    const remove = await callJson('/actors/1', { method: 'DELETE', token, headers: { 'If-Match': tags(17, etag) } })
+    expect(remove.body).toEqual(TOO_MANY)
+    expect(await withDb((db) => db.select().from(actors))).toEqual([{ id: 1, name: 'Ada', age: 30, gender: 'Female' }])
+  })
+
+  it('counts weak and malformed members as entity-tags too', async () => {
+    await oneActor()
+    const token = await producer()
+    const header = Array.from({ length: 17 }, (_, i) => (i % 2 ? `W/"${i}"` : `junk${i}`)).join(',')
+    expect((await callJson('/actors/1', { method: 'PATCH', token, body: { age: 31 }, headers: { 'If-Match': header } })).body).toEqual(
+      TOO_MANY,
+    )
+  })
+
+  it('writes with 16 entity-tags when one of them matches', async () => {
+    await withDb((db) => db.insert(movies).values({ title: 'Heat', release_date: '1995-12-15' }))
+    const token = await producer()
+    const etag = (await call('/movies/1', { token })).headers.get('ETag')!
+    const { status } = await callJson('/movies/1', {
+      method: 'PATCH',
+      token,
+      body: { title: 'Ronin' },
+      headers: { 'If-Match': tags(16, etag) },
+    })
+    expect(status).toBe(200)
+    expect((await withDb((db) => db.select().from(movies)))[0]?.title).toBe('Ronin')
+  })
+
+  it('answers 400 for a header over 2 KiB, and accepts one of exactly 2 KiB', async () => {
+    await oneActor()
+    const token = await producer()
+    const etag = (await call('/actors/1', { token })).headers.get('ETag')!
+    // Two tags with spaces between; spaces at either end would be trimmed off the header.
+    const padded = (length: number) => `${etag},${' '.repeat(length - etag.length - 4)}"x"`
+    expect(padded(2049)).toHaveLength(2049)
+    const long = await callJson('/actors/1', { method: 'PATCH', token, body: { age: 31 }, headers: { 'If-Match': padded(2049) } })
+    expect(long.body).toEqual(TOO_MANY)
+    expect((await withDb((db) => db.select().from(actors)))[0]?.age).toBe(30)
+    const fits = await callJson('/actors/1', { method: 'PATCH', token, body: { age: 31 }, headers: { 'If-Match': padded(2048) } })
+    expect(fits.status).toBe(200)
+  })
+
+  it('answers 400 for the header before 422 for the body (request syntax first)', async () => {
+    await oneActor()
+    const { body } = await callJson('/actors/1', {
+      method: 'PATCH',
+      token: await producer(),
+      body: { age: -1 },
+      headers: { 'If-Match': tags(17) },
+    })
+    expect(body).toEqual(TOO_MANY)
+  })
+
+  it('matches tags that hold commas, quotes of the array syntax and backslashes', async () => {
+    await oneActor()
+    const token = await producer()
+    const etag = (await call('/actors/1', { token })).headers.get('ETag')!
+    const header = ['"a,b"', '"{}"', '"\\\\"', '"NULL"', etag].join(', ')
+    expect((await call('/actors/1', { method: 'PATCH', token, body: { age: 31 }, headers: { 'If-Match': header } })).status).toBe(200)
+  })
+
+  it('is documented as a header parameter of PATCH and DELETE', async () => {
+    type Document = { paths: Record<string, Record<string, { parameters?: { in: string; name: string }[] }>> }
+    const { paths } = (await callJson<Document>('/openapi.json')).body
+    for (const path of ['/actors/{id}', '/movies/{id}']) {
+      for (const method of ['patch', 'delete']) {
+        expect(paths[path]?.[method]?.parameters, `${method} ${path}`).toContainEqual(
+          expect.objectContaining({ in: 'header', name: 'If-Match' }),
+        )
+      }
+    }
+  })
+
+  it('sends the tags to the database as one parameter, whatever their number', () => {
+    const dialect = new PgDialect()
+    for (const count of [1, 16, 1000]) {
+      const tagList = Array.from({ length: count }, (_, i) => `tag${i}`)
+      const query = dialect.sqlToQuery(hashMatches(sql`hash`, { any: false, tags: tagList })!)
+      expect(query.params).toEqual([tagList])
+      expect(query.sql).toBe('hash = any($1::text[])')
+    }
   })
 })

@@ -103,5 +103,7 @@ declare module 'vitest' {
     bindings: Record<string, string>
     signingKey: import('jose').JWK
     servicesUrl: string
+    /** Set in vitest.config.ts: the seed of test/fuzz.test.ts. */
+    fuzzSeed: number
   }
 }

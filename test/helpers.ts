@@ -40,9 +40,15 @@ type TokenOptions = {
   header?: Record<string, unknown>
   expiresIn?: string | number
   key?: CryptoKey
+  /** The `sub` claim; by default one of its own, `auth0|<role>-<random>`. */
+  subject?: string
 }
 
-/** A token signed with the key the test JWKS serves; a role name or explicit permissions. */
+/**
+ * A token signed with the key the test JWKS serves; a role name or explicit
+ * permissions. Each token has a subject of its own unless told otherwise, so
+ * that the suite as a whole never meets the per-subject rate limit.
+ */
 export async function tokenFor(role: Role | null, options: TokenOptions = {}) {
   const key = options.key ?? ((await importJWK(inject('signingKey'), 'RS256')) as CryptoKey)
   const permissions = 'permissions' in options ? options.permissions : role ? [...ROLES[role]] : []
@@ -51,7 +57,7 @@ export async function tokenFor(role: Role | null, options: TokenOptions = {}) {
     .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: inject('signingKey').kid, ...options.header })
     .setIssuer(ISSUER)
     .setAudience(AUDIENCE)
-    .setSubject(`auth0|${role ?? 'nobody'}`)
+    .setSubject(options.subject ?? `auth0|${role ?? 'nobody'}-${crypto.randomUUID()}`)
     .setIssuedAt()
     .setExpirationTime(options.expiresIn ?? '1h')
   return jwt.sign(key)

@@ -72,7 +72,7 @@ describe('request log', () => {
     spy.mock.calls.map(([line]) => JSON.parse(String(line)) as Record<string, unknown>).filter((entry) => 'durationMs' in entry)
 
   it('writes one JSON line per request with id, method, path, status, duration and subject, never the token', async () => {
-    const token = await tokenFor('director')
+    const token = await tokenFor('director', { subject: 'auth0|director' })
     const log = vi.spyOn(console, 'log')
     const response = await call('/actors?page=1', { token, headers: { 'X-Request-Id': 'req-42' } })
     const lines = logLines(log)

@@ -72,10 +72,10 @@ describe('GET /openapi.json', () => {
     expect(get?.responses['304']?.headers?.ETag?.required).toBe(true)
     expect(get?.responses['200']?.headers?.ETag?.required).toBe(true)
     expect(paths['/actors']?.post?.responses['201']?.headers?.Location?.required).toBe(true)
-    expect(statuses('/movies', 'post')).toEqual(['201', '400', '401', '403', '413', '422', '503']) // jsonBody
-    expect(statuses('/movies/{id}', 'patch')).toEqual(['200', '400', '401', '403', '404', '412', '413', '422', '503'])
-    expect(statuses('/movies/{id}', 'delete')).toEqual(['200', '401', '403', '404', '412', '503']) // ifMatch, pathIds
-    expect(statuses('/actors', 'get')).toEqual(['200', '400', '401', '403', '404', '503']) // validate('query')
+    expect(statuses('/movies', 'post')).toEqual(['201', '400', '401', '403', '413', '422', '429', '503']) // jsonBody
+    expect(statuses('/movies/{id}', 'patch')).toEqual(['200', '400', '401', '403', '404', '412', '413', '422', '429', '503'])
+    expect(statuses('/movies/{id}', 'delete')).toEqual(['200', '400', '401', '403', '404', '412', '429', '503']) // ifMatch, pathIds
+    expect(statuses('/actors', 'get')).toEqual(['200', '400', '401', '403', '404', '429', '503']) // validate('query'), requirePermission
     expect(paths['/actors/{id}']?.get?.description).toContain('`If-None-Match`') // the route's own words survive
     expect(paths['/actors/{id}']?.get?.description).toContain('Requires the permission `read:actors`.')
   })

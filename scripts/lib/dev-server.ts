@@ -57,7 +57,8 @@ export async function startDevServer({ dataDir: given, env = {} }: { dataDir?: s
   try {
     const startedInMs = await waitForHealth(base, dev, 60_000)
     // Where dev serves its embedded database (or the one it was given), for arranging data directly.
-    const databaseUrl = env.DATABASE_URL ?? (JSON.parse(readFileSync(devServerFile(dataDir), 'utf8')) as { databaseUrl: string }).databaseUrl
+    const databaseUrl =
+      env.DATABASE_URL ?? (JSON.parse(readFileSync(devServerFile(dataDir), 'utf8')) as { databaseUrl: string }).databaseUrl
     return { base, dataDir, databaseUrl, startedInMs, stop }
   } catch (error) {
     await stop()

@@ -3,6 +3,7 @@ import type { AppEnv } from '../env'
 import { ApiError } from '../errors'
 import { withSpec } from '../openapi'
 import type { Permission } from './permissions'
+import { isRateLimited, tooManyRequests } from './rate-limit'
 import { authConfig, bearerToken, verifyToken } from './verify-token'
 
 function forbidden(message: string, permission: Permission) {
@@ -14,7 +15,7 @@ function forbidden(message: string, permission: Permission) {
 /**
  * Lets the request through only with a valid Auth0 access token whose
  * `permissions` claim (Auth0 RBAC, "Add Permissions in the Access Token")
- * includes `permission`.
+ * includes `permission`, and whose subject is within its rate limit.
  * @see https://datatracker.ietf.org/doc/html/rfc6750#section-3.1
  */
 export const requirePermission = (permission: Permission) =>
@@ -25,13 +26,18 @@ export const requirePermission = (permission: Permission) =>
       if (!config)
         throw new Error('Auth0 is not configured: set AUTH0_DOMAIN (or AUTH0_ISSUER) and AUTH0_AUDIENCE; AUTH0_JWKS_URL must be https')
       const payload = await verifyToken(token, config)
-      c.set('subject', typeof payload.sub === 'string' ? payload.sub : undefined)
+      const subject = typeof payload.sub === 'string' ? payload.sub : undefined
+      c.set('subject', subject)
+      // Every authenticated request counts, a 403 too; but a 403 answers first (API.md section 2's order).
+      // Tokens without a subject share one budget.
+      const limited = await isRateLimited(c.env.RATE_LIMITER, subject ?? '')
 
       const { permissions } = payload
       if (!Array.isArray(permissions) || !permissions.every((p) => typeof p === 'string')) {
         throw forbidden('Permissions not included in JWT.', permission)
       }
       if (!permissions.includes(permission)) throw forbidden('Permission not found.', permission)
+      if (limited) throw tooManyRequests()
       await next()
     }),
     { security: [{ bearerAuth: [] }], 'x-permission': permission },
@@ -51,6 +57,10 @@ export const requirePermission = (permission: Permission) =>
         description: 'The identity provider cannot be reached and no key is cached.',
         headers: { 'Retry-After': 'Seconds to wait before retrying.' },
       },
-      // TODO(issue 10): { status: 429, description: 'Too many requests from this token subject.', headers: { 'Retry-After': '…' } },
+      {
+        status: 429,
+        description: 'Too many requests from this token subject (`too many requests.`).',
+        headers: { 'Retry-After': 'Seconds until the subject may try again.' },
+      },
     ],
   )

@@ -1,4 +1,4 @@
-import { inArray, or, type SQL, sql } from 'drizzle-orm'
+import { or, type SQL, sql } from 'drizzle-orm'
 import type { PgColumn } from 'drizzle-orm/pg-core'
 import type { IfMatch } from '../conditional'
 
@@ -17,5 +17,9 @@ export function differsFrom(columns: Record<string, PgColumn>, changes: Record<s
 /** A strong validator: the hash of a row's content, computed where the row is. */
 export const contentHash = (...columns: PgColumn[]) => sql<string>`md5(row(${sql.join(columns, sql`, `)})::text)`
 
-/** True where the row's hash is one `If-Match` names; no condition for `*` or no header. */
-export const hashMatches = (hash: SQL, ifMatch: IfMatch) => (ifMatch && !ifMatch.any ? inArray(hash, ifMatch.tags) : undefined)
+/**
+ * True where the row's hash is one `If-Match` names; no condition for `*` or
+ * no header. The tags go as one array parameter, however many there are.
+ */
+export const hashMatches = (hash: SQL, ifMatch: IfMatch) =>
+  ifMatch && !ifMatch.any ? sql`${hash} = any(${sql.param(ifMatch.tags)}::text[])` : undefined

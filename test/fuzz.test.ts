@@ -1,0 +1,441 @@
+import { exports } from 'cloudflare:workers'
+import { sql } from 'drizzle-orm'
+import fc from 'fast-check'
+import { generateKeyPair } from 'jose'
+import { describe, expect, inject, it } from 'vitest'
+import { actors, castings, movies } from '../src/db/schema'
+import app from '../src/index'
+import { type Db, tokenFor, withDb } from './helpers'
+
+// Property-based fuzzing over every route: whatever arrives, the answer is
+// never a 500 (nor a 503 while the database is up), every error is exactly the
+// envelope, and a rejected request changes nothing.
+//
+// The seed is in the test's name; to replay a run: FUZZ_SEED=<seed> npm test -- test/fuzz.test.ts
+
+const SEED = inject('fuzzSeed')
+/** Batches of requests; each fast-check run is one batch, so at least RUNS × MIN_BATCH requests. */
+const RUNS = 500
+const MIN_BATCH = 10
+const MAX_BATCH = 12
+
+const SEEDED_ACTORS = 12
+const SEEDED_MOVIES = 8
+
+// ---- what a request is made of -------------------------------------------
+
+/** Every route the app answers, as `[method, path pattern]`, read from the app itself. */
+const ROUTES = [
+  ...new Map(app.routes.filter((route) => route.method !== 'ALL').map((route) => [`${route.method} ${route.path}`, route])).values(),
+].map((route) => [route.method, route.path] as const)
+
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']
+const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+
+const edgeText = fc.constantFrom(
+  '',
+  ' ',
+  '0',
+  '1',
+  '-1',
+  '10',
+  '100',
+  '101',
+  '150',
+  '151',
+  '1.5',
+  '1e3',
+  '01',
+  '2147483647',
+  '2147483648',
+  '99999999999999999999',
+  'abc',
+  'null',
+  'true',
+  '[]',
+  '{}',
+  '-id',
+  'name',
+  '-age',
+  'title',
+  '-release_date',
+  'fee',
+  'Female',
+  'Other',
+  'ada',
+  '%',
+  '_',
+  "O'Brien",
+  '"quoted"',
+  '\\',
+  '\u0000',
+  'nul\u0000inside',
+  ' padded ',
+  'é',
+  '🎬',
+  '2020-02-29',
+  '2021-02-29',
+  '2020-13-01',
+  '0000-01-01',
+  '9999-12-31',
+  '2020-01-01T23:30:00+14:00',
+  'Sun, 16 Feb 2020 00:00:00 GMT',
+  'a'.repeat(100),
+  'a'.repeat(101),
+  'a'.repeat(200),
+  'a'.repeat(201),
+  'x'.repeat(2_000),
+)
+
+const text = fc.oneof(edgeText, fc.string({ maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 20 }))
+
+const idSegment = fc.oneof(
+  { weight: 6, arbitrary: fc.integer({ min: 1, max: SEEDED_ACTORS + 4 }).map(String) },
+  { weight: 2, arbitrary: edgeText.map(encodeURIComponent) },
+  { weight: 1, arbitrary: fc.string({ maxLength: 80 }).map(encodeURIComponent) },
+)
+
+const knownPath = fc
+  .constantFrom(...ROUTES)
+  .chain(([method, pattern]) =>
+    fc
+      .tuple(...[...pattern.matchAll(/:\w+/g)].map(() => idSegment))
+      .map((ids) => [method, ids.reduce<string>((path, id) => path.replace(/:\w+/, id), pattern)] as const),
+  )
+
+const unknownPath = fc.oneof(
+  fc.constantFrom(
+    '/',
+    '/actor',
+    '/actors/1/2',
+    '/movies/1/actors/2/3',
+    '/ACTORS',
+    '/health/x',
+    '/openapi.json/x',
+    '/docs/x',
+    '//actors',
+    '/actors/%ZZ',
+  ),
+  fc.array(fc.string({ maxLength: 12 }).map(encodeURIComponent), { minLength: 1, maxLength: 4 }).map((parts) => `/${parts.join('/')}`),
+)
+
+/** A method and a path: mostly a route as registered, sometimes another method on it, or a path that is no route. */
+const target = fc.oneof(
+  { weight: 8, arbitrary: knownPath },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(
+      fc.constantFrom(...METHODS, 'HEAD', 'OPTIONS'),
+      knownPath.map(([, path]) => path),
+    ),
+  },
+  { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...METHODS), unknownPath) },
+)
+
+const QUERY_KEYS = ['page', 'per_page', 'after', 'sort', 'q', 'gender', 'min_age', 'max_age', 'released_from', 'released_to', 'id', 'fee']
+const query = fc
+  .array(
+    fc.tuple(
+      fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...QUERY_KEYS) }, { weight: 1, arbitrary: fc.string({ maxLength: 8 }) }),
+      text,
+    ),
+    {
+      maxLength: 4,
+    },
+  )
+  .map((pairs) => (pairs.length === 0 ? '' : `?${new URLSearchParams(pairs)}`))
+
+const fieldValue = fc.oneof(
+  { weight: 4, arbitrary: text },
+  { weight: 3, arbitrary: fc.constantFrom(0, 1, 30, 150, 151, -1, 1.5, 12.34, 12.345, 0.001, 2_147_483_648, 1e308, -0) },
+  { weight: 2, arbitrary: fc.integer({ min: -10, max: 200 }) },
+  { weight: 1, arbitrary: fc.double() },
+  { weight: 1, arbitrary: fc.constantFrom(null, true, false, [], {}, [1], { a: 1 }) },
+)
+
+/** An object with the real field names (and a few others), each present or not. */
+const validish = fc.record(
+  {
+    name: fieldValue,
+    age: fieldValue,
+    gender: fieldValue,
+    title: fieldValue,
+    release_date: fieldValue,
+    fee: fieldValue,
+    id: fieldValue,
+    movie_id: fieldValue,
+  },
+  { requiredKeys: [] },
+)
+
+const name = fc
+  .string({ minLength: 1, maxLength: 30 })
+  .filter((value) => value.trim() === value && value.length > 0 && !value.includes('\u0000'))
+const day = fc
+  .date({ min: new Date('1900-01-01'), max: new Date('2100-12-31'), noInvalidDate: true })
+  .map((date) => date.toISOString().slice(0, 10))
+const actorFields = { name, age: fc.integer({ min: 0, max: 150 }), gender: name }
+const movieFields = { title: name, release_date: day }
+const fee = fc.record({
+  fee: fc.oneof(
+    fc.constant(null),
+    fc.integer({ min: 0, max: 1_000_000 }).map((cents) => cents / 100),
+  ),
+})
+/** At least one of `fields`, each valid. */
+const someOf = <T extends Record<string, fc.Arbitrary<unknown>>>(fields: T) =>
+  fc.record(fields, { requiredKeys: [] }).filter((value) => Object.keys(value).length > 0)
+
+/** Bodies some route would accept, sent to any route. */
+const valid = fc.oneof(fc.record(actorFields, { requiredKeys: ['name', 'age'] }), fc.record(movieFields, { requiredKeys: ['title'] }), fee)
+
+/** The body each route accepts, so that writes succeed too and the tables move. */
+function acceptedBody(method: string, pattern: string): fc.Arbitrary<string | undefined> {
+  const json = (arbitrary: fc.Arbitrary<unknown>) => arbitrary.map((value) => JSON.stringify(value))
+  if (method === 'POST' && pattern === '/actors') return json(fc.record(actorFields, { requiredKeys: ['name', 'age'] }))
+  if (method === 'POST' && pattern === '/movies') return json(fc.record(movieFields))
+  if (method === 'PATCH' && pattern === '/actors/:id') return json(someOf(actorFields))
+  if (method === 'PATCH' && pattern === '/movies/:id') return json(someOf(movieFields))
+  if (method === 'PUT') return fc.option(json(fee), { nil: undefined })
+  return fc.constant(undefined)
+}
+
+const body = fc.oneof(
+  { weight: 3, arbitrary: fc.constant(undefined) },
+  { weight: 4, arbitrary: valid.map((value) => JSON.stringify(value)) },
+  { weight: 8, arbitrary: validish.map((value) => JSON.stringify(value)) },
+  { weight: 2, arbitrary: fc.json({ maxDepth: 2 }) },
+  { weight: 1, arbitrary: fc.string({ maxLength: 40 }) },
+  { weight: 1, arbitrary: fc.constantFrom('', '{}', '[]', 'null', '{"name":', '{"name":"Ada","name":"Bea","age":3}', '\u0000') },
+  { weight: 1, arbitrary: fc.constant(JSON.stringify({ name: 'x'.repeat(70_000), age: 1 })) },
+)
+
+const contentType = fc.oneof(
+  { weight: 6, arbitrary: fc.constant('application/json') },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      undefined,
+      'application/json; charset=utf-8',
+      'APPLICATION/JSON',
+      'application/vnd.api+json',
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+      'json',
+      '',
+    ),
+  },
+)
+
+const hex32 = fc.stringMatching(/^[0-9a-f]{32}$/)
+const entityTags = fc.oneof(
+  fc.constantFrom('*', '', 'W/"x"', '"', '""', 'garbage', '"a,b"', ` ${'"x", '.repeat(20)}"y"`, `"${'e'.repeat(2_100)}"`),
+  fc
+    .array(
+      hex32.map((tag) => `"${tag}"`),
+      { minLength: 1, maxLength: 20 },
+    )
+    .map((tags) => tags.join(', ')),
+  fc.string({ unit: 'grapheme-ascii', maxLength: 40 }),
+)
+
+const headers = fc.record(
+  {
+    'If-Match': entityTags,
+    'If-None-Match': entityTags,
+    'X-Request-Id': fc.string({ unit: 'grapheme-ascii', maxLength: 300 }),
+    Origin: fc.constantFrom('https://app.example.com', 'https://evil.example', 'null'),
+  },
+  { requiredKeys: [] },
+)
+
+type Request = {
+  method: string
+  path: string
+  query: string
+  auth?: string
+  body?: string
+  contentType?: string
+  headers: Record<string, string>
+}
+
+/** Authorization header values: valid tokens of each role (several subjects each), and broken ones. */
+async function authorizations() {
+  // Enough subjects that none nears the rate limit of 600 a minute: a 429 would end a request early.
+  const several = (role: 'assistant' | 'director' | 'producer', count: number) =>
+    Promise.all(Array.from({ length: count }, () => tokenFor(role)))
+  const producers = await several('producer', 20)
+  const valid = [...(await several('assistant', 8)), ...(await several('director', 8)), ...producers]
+  const now = Math.floor(Date.now() / 1000)
+  const strangers = await generateKeyPair('RS256')
+  const broken = await Promise.all([
+    tokenFor(null),
+    tokenFor('producer', { permissions: undefined }),
+    tokenFor('producer', { permissions: 'create:actors' }),
+    tokenFor('producer', { expiresIn: now - 3_600 }),
+    tokenFor('producer', { header: { kid: 'unknown-kid' } }),
+    tokenFor('producer', { key: strangers.privateKey }),
+    tokenFor('producer', { claims: { aud: 'someone-else' } }),
+  ])
+  const [head, payload, signature] = valid[0]!.split('.')
+  return {
+    valid: valid.map((token) => `Bearer ${token}`),
+    producers: producers.map((token) => `Bearer ${token}`),
+    broken: [
+      ...broken.map((token) => `Bearer ${token}`),
+      `Bearer ${head}.${payload}x.${signature}`,
+      `bearer ${valid[1]}`,
+      `Bearer ${valid[2]} extra`,
+      `Basic ${btoa('user:pass')}`,
+      'Bearer',
+      'Bearer not.a.jwt',
+      `Bearer ${'a'.repeat(9_000)}`,
+      '',
+    ],
+  }
+}
+
+function requests(auth: Awaited<ReturnType<typeof authorizations>>) {
+  const authorization = fc.oneof(
+    { weight: 12, arbitrary: fc.constantFrom(...auth.valid) },
+    { weight: 3, arbitrary: fc.constantFrom(...auth.broken) },
+    { weight: 1, arbitrary: fc.constant(undefined) },
+  )
+  const wild: fc.Arbitrary<Request> = fc
+    .record({ target, query, auth: authorization, body, contentType, headers })
+    .map(({ target: [method, path], ...rest }) => ({ method, path, ...rest }))
+  // What a correct client sends: the route's own body, a token allowed to, ids that may exist.
+  const wellFormed: fc.Arbitrary<Request> = fc.constantFrom(...ROUTES).chain(([method, pattern]) =>
+    fc
+      .record({
+        ids: fc.tuple(...[...pattern.matchAll(/:\w+/g)].map(() => fc.integer({ min: 1, max: SEEDED_ACTORS + 8 }))),
+        auth: fc.constantFrom(...auth.producers),
+        body: acceptedBody(method, pattern),
+        headers: fc.record({ 'If-Match': fc.constant('*') }, { requiredKeys: [] }),
+      })
+      .map(({ ids, body, ...rest }) => ({
+        method,
+        path: ids.reduce<string>((path, id) => path.replace(/:\w+/, String(id)), pattern),
+        query: '',
+        body,
+        contentType: body === undefined ? undefined : 'application/json',
+        ...rest,
+      })),
+  )
+  const request = fc.oneof({ weight: 3, arbitrary: wild }, { weight: 2, arbitrary: wellFormed })
+  return fc.array(request, { minLength: MIN_BATCH, maxLength: MAX_BATCH })
+}
+
+function send({ method, path, query, auth, body, contentType, headers }: Request) {
+  const all: Record<string, string> = { ...headers }
+  if (auth !== undefined) all.Authorization = auth
+  if (contentType !== undefined) all['Content-Type'] = contentType
+  const hasBody = body !== undefined && method !== 'GET' && method !== 'HEAD'
+  return exports.default.fetch(new Request(`https://api.test${path}${query}`, { method, headers: all, body: hasBody ? body : undefined }))
+}
+
+// ---- what must hold -------------------------------------------------------
+
+/**
+ * Every row of the three tables as `key → digest` (`a1`, `m1`, `c1:2`), in one
+ * statement, so the picture is of one moment.
+ */
+async function snapshot(db: Db) {
+  const { rows } = await db.execute<{ key: string; digest: string }>(sql`
+    select 'a' || ${actors.id} as key, md5(row(${actors.name}, ${actors.age}, ${actors.gender})::text) as digest from ${actors}
+    union all select 'm' || ${movies.id}, md5(row(${movies.title}, ${movies.release_date})::text) from ${movies}
+    union all select 'c' || ${castings.movie_id} || ':' || ${castings.actor_id}, md5(row(${castings.fee})::text) from ${castings}`)
+  return new Map(rows.map(({ key, digest }) => [key, digest]))
+}
+
+/** The rows added, changed or removed between two snapshots. */
+function changedRows(before: Map<string, string>, after: Map<string, string>) {
+  return [...new Set([...before.keys(), ...after.keys()])].filter((key) => before.get(key) !== after.get(key))
+}
+
+/**
+ * Which rows a write that succeeded may have changed: the resource it names
+ * (or created), and for a deleted actor or movie, its castings.
+ */
+function mayChange(method: string, path: string, response: Response): (key: string) => boolean {
+  const created = response.status === 201 && method === 'POST' ? response.headers.get('Location') : null
+  const [, resource, id, , actorId] = (created ?? path).split('/')
+  if (resource !== 'actors' && resource !== 'movies') return () => false
+  if (actorId !== undefined) return (key) => key === `c${id}:${actorId}`
+  const own = `${resource[0]}${id}`
+  const castingsOf =
+    resource === 'actors' ? (key: string) => key.startsWith('c') && key.endsWith(`:${id}`) : (key: string) => key.startsWith(`c${id}:`)
+  return (key) => key === own || (method === 'DELETE' && castingsOf(key))
+}
+
+async function expectAnswer(request: Request, response: Response) {
+  const where = `${request.method} ${request.path}${request.query}`
+  expect(response.status, where).not.toBe(500)
+  expect(response.status, `${where} (the database is up)`).not.toBe(503)
+  expect(response.status, where).toBeLessThan(500)
+  if (response.status < 400 || request.method === 'HEAD') {
+    await response.body?.cancel()
+    return
+  }
+  expect(response.headers.get('Content-Type'), where).toMatch(/^application\/json/)
+  const body = await response.json()
+  expect(body, where).toEqual({ success: false, error: response.status, message: expect.any(String) })
+  expect((body as { message: string }).message.length, where).toBeGreaterThan(0)
+}
+
+async function seed(db: Db) {
+  await db
+    .insert(actors)
+    .values(Array.from({ length: SEEDED_ACTORS }, (_, i) => ({ name: `Actor ${i + 1}`, age: 20 + i, gender: i % 2 ? 'Female' : 'Male' })))
+  await db
+    .insert(movies)
+    .values(Array.from({ length: SEEDED_MOVIES }, (_, i) => ({ title: `Movie ${i + 1}`, release_date: `20${10 + i}-0${(i % 9) + 1}-15` })))
+  await db
+    .insert(castings)
+    .values(Array.from({ length: SEEDED_MOVIES }, (_, i) => ({ movie_id: i + 1, actor_id: i + 1, fee: i % 2 ? null : 1000 + i })))
+}
+
+describe('fuzzing every route', () => {
+  it(`never answers 500, always the envelope, and a rejected request writes nothing (seed ${SEED})`, { timeout: 300_000 }, async () => {
+    const auth = await authorizations()
+    let sent = 0
+    let written = 0
+    const statuses: Record<number, number> = {}
+    await withDb(async (db) => {
+      await seed(db)
+      let before = await snapshot(db)
+      await fc.assert(
+        // A batch goes at once, as clients do; then every row that changed must
+        // belong to a write in it that succeeded. A rejected one changed nothing.
+        fc.asyncProperty(requests(auth), async (batch) => {
+          const writes: ((key: string) => boolean)[] = []
+          await Promise.all(
+            batch.map(async (request) => {
+              const response = await send(request)
+              sent++
+              statuses[response.status] = (statuses[response.status] ?? 0) + 1
+              if (WRITES.has(request.method) && response.status < 300) {
+                written++
+                writes.push(mayChange(request.method, request.path, response))
+              }
+              await expectAnswer(request, response)
+            }),
+          )
+          const after = await snapshot(db)
+          const unexplained = changedRows(before, after).filter((key) => !writes.some((allowed) => allowed(key)))
+          expect(
+            unexplained,
+            `rows changed by no successful write in ${JSON.stringify(batch.map((r) => `${r.method} ${r.path}`))}`,
+          ).toEqual([])
+          before = after
+        }),
+        { seed: SEED, numRuns: RUNS, endOnFailure: true },
+      )
+    })
+    console.log(JSON.stringify({ fuzz: { seed: SEED, requests: sent, successfulWrites: written, statuses } }))
+    expect(sent).toBeGreaterThanOrEqual(5_000)
+    // Spread over subjects that stay under the limit, no request was limited.
+    expect(statuses[429]).toBeUndefined()
+  })
+})
