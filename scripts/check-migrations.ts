@@ -53,11 +53,11 @@ function migrationsCopy(name: string, count: number, extra: Array<{ tag: string;
   return folder
 }
 
-async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>) {
+async function withClient<T>(url: string, body: (client: pg.Client) => Promise<T>) {
   const client = new pg.Client({ connectionString: url })
   await client.connect()
   try {
-    return await work(client)
+    return await body(client)
   } finally {
     await client.end()
   }
@@ -106,7 +106,10 @@ try {
   const out = relative(root, join(work, 'generated'))
   cpSync(migrationsFolder, join(work, 'generated'), { recursive: true })
   const kit = (args: string[]) =>
-    spawnSync(join(root, 'node_modules/.bin/drizzle-kit'), [...args, '--dialect', 'postgresql', '--out', out], { cwd: root, encoding: 'utf8' })
+    spawnSync(join(root, 'node_modules/.bin/drizzle-kit'), [...args, '--dialect', 'postgresql', '--out', out], {
+      cwd: root,
+      encoding: 'utf8',
+    })
 
   await check('drizzle-kit check: the migration history is consistent', () => {
     const result = kit(['check'])
@@ -118,7 +121,10 @@ try {
     assert(result.status === 0, `drizzle-kit generate exited with ${result.status}: ${result.stderr}`)
     const generated = JSON.parse(readFileSync(join(work, 'generated/meta/_journal.json'), 'utf8')) as Journal
     const extra = generated.entries.slice(journal.entries.length).map((entry) => entry.tag)
-    assert(extra.length === 0, `the schema has changes no migration holds; run \`npm run db:generate\` (it would write ${extra.join(', ')})`)
+    assert(
+      extra.length === 0,
+      `the schema has changes no migration holds; run \`npm run db:generate\` (it would write ${extra.join(', ')})`,
+    )
   })
 
   await check(`all ${journal.entries.length} migrations apply to an empty database, and again as a no-op`, async () => {
@@ -138,28 +144,33 @@ try {
   })
 
   const previous = journal.entries.length - 1
-  await check(`a database at the previous migration (${journal.entries[previous - 1]?.tag ?? 'none'}) migrates with its rows kept`, async () => {
-    assert(previous >= 1, 'there is only one migration')
-    const url = await freshDatabase()
-    await migrateTo(url, migrationsCopy('previous', previous))
-    // Rows as the tables stood after migration 0000; change these if a later
-    // migration renames what they name.
-    const before = await withClient(url, async (client) => {
-      await client.query(`insert into actors (name, age, gender) values ('Frances McDormand', 67, 'Female'), ('William H. Macy', 75, 'Male')`)
-      await client.query(`insert into movies (title, release_date) values ('Fargo', '1996-03-08'), ('Orlando', '1992-09-01')`)
-      await client.query(`insert into castings (movie_id, actor_id, fee) values (1, 1, 125000.50), (1, 2, null)`)
-      return rows(client)
-    })
-    await migrateTo(url, migrationsFolder)
-    await withClient(url, async (client) => {
-      assert((await applied(client)) === journal.entries.length, 'the last migration was not applied')
-      const after = await rows(client, before.columns)
-      for (const [table, kept] of Object.entries(before.data)) {
-        assert(kept.length > 0, `no rows were inserted into ${table}`)
-        assert(JSON.stringify(after.data[table]) === JSON.stringify(kept), `rows of ${table} changed`)
-      }
-    })
-  })
+  await check(
+    `a database at the previous migration (${journal.entries[previous - 1]?.tag ?? 'none'}) migrates with its rows kept`,
+    async () => {
+      assert(previous >= 1, 'there is only one migration')
+      const url = await freshDatabase()
+      await migrateTo(url, migrationsCopy('previous', previous))
+      // Rows as the tables stood after migration 0000; change these if a later
+      // migration renames what they name.
+      const before = await withClient(url, async (client) => {
+        await client.query(
+          `insert into actors (name, age, gender) values ('Frances McDormand', 67, 'Female'), ('William H. Macy', 75, 'Male')`,
+        )
+        await client.query(`insert into movies (title, release_date) values ('Fargo', '1996-03-08'), ('Orlando', '1992-09-01')`)
+        await client.query(`insert into castings (movie_id, actor_id, fee) values (1, 1, 125000.50), (1, 2, null)`)
+        return rows(client)
+      })
+      await migrateTo(url, migrationsFolder)
+      await withClient(url, async (client) => {
+        assert((await applied(client)) === journal.entries.length, 'the last migration was not applied')
+        const after = await rows(client, before.columns)
+        for (const [table, kept] of Object.entries(before.data)) {
+          assert(kept.length > 0, `no rows were inserted into ${table}`)
+          assert(JSON.stringify(after.data[table]) === JSON.stringify(kept), `rows of ${table} changed`)
+        }
+      })
+    },
+  )
 
   await check('a failing migration rolls back every migration of the same run', async () => {
     const url = await freshDatabase()
