@@ -1,63 +1,411 @@
-// `npm run bench`: what a page costs deep in a large table, keyset against
-// offset, through the whole stack (`npm run dev`: Worker, bridge, PGlite).
-// Cases run interleaved, so the machine's noise falls on all of them alike;
-// compare the ratios, not the milliseconds.
+// `npm run bench [-- --quick]`: what a request costs through the whole dev
+// stack (wrangler dev's workerd, the local SQL-over-HTTP endpoint, the
+// PostgreSQL server), with the load generator on the same two cores. Figures
+// are printed, never asserted: compare the ratios measured side by side in
+// this run, not the milliseconds, on a shared and noisy machine. Database
+// work is counted where it happens: round trips and statements by the SQL
+// endpoint, sessions and transactions by the server (pg_stat_database).
+import { execFileSync, spawn } from 'node:child_process'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { cpus, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { gzipSync } from 'node:zlib'
 import pg from 'pg'
 import { mintDevToken } from './lib/dev-issuer.ts'
-import { startDevServer } from './lib/dev-server.ts'
+import { freePort } from './lib/dev-server.ts'
+import { type DevStack, startDevStack } from './lib/dev-stack.ts'
+import { root } from './lib/paths.ts'
+import { createScratchDatabase } from './lib/scratch-database.ts'
 
-const ROWS = Number(process.env.BENCH_ROWS ?? 100_000)
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 30)
-const PER_PAGE = 20
+const quick = process.argv.includes('--quick')
+const SERVER = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+const LOAD_SECONDS = quick ? 4 : 15
+const CONNECTIONS = 16
+const COUNTED = quick ? 40 : 200
+const DISTANCE_MS = 25
+const DISTANCE_SAMPLES = quick ? 15 : 40
+const GROWTH_ROWS = quick ? 20_000 : 100_000
+const GROWTH_ROUNDS = quick ? 5 : 15
+const bin = (name: string) => join(root, 'node_modules/.bin', name)
 
-const dev = await startDevServer()
+// --- a scratch database on the server, and the stack in front of it --------
+
+const benchDb = await createScratchDatabase(SERVER, 'casting_bench', { migrate: false })
+const pgbenchDb = await createScratchDatabase(SERVER, 'casting_pgbench', { migrate: false })
+const dataDir = mkdtempSync(join(tmpdir(), 'casting-bench-'))
+const port = await freePort()
+const base = `http://127.0.0.1:${port}`
+let stack: DevStack | undefined
 try {
-  const client = new pg.Client({ connectionString: dev.databaseUrl })
-  await client.connect()
-  await client.query(
+  console.log(`# npm run bench${quick ? ' --quick' : ''}`)
+  console.log(`machine: ${cpus().length} × ${cpus()[0]?.model.trim()}, Node ${process.version}, ${new Date().toISOString()}`)
+  stack = await startDevStack({ port, dataDir, databaseUrl: benchDb.url, quiet: true })
+  await waitForHealth()
+  const endpoint = stack.endpoint!
+  const tokens = {
+    assistant: await mintDevToken('assistant', { folder: dataDir }),
+    producer: await mintDevToken('producer', { folder: dataDir }),
+  }
+  const db = new pg.Client({ connectionString: benchDb.url })
+  await db.connect()
+  await db.query(`insert into actors (name, age, gender) select 'Actor ' || i, 20 + i % 60, 'Female' from generate_series(1, 2000) as i`)
+  await db.query(`insert into movies (title, release_date) select 'Movie ' || i, date '2000-01-01' + i from generate_series(1, 100) as i`)
+  await db.query('insert into castings (movie_id, actor_id, fee) select 1, i, 1000 from generate_series(1, 20) as i')
+  await db.query('analyze')
+
+  type Case = { name: string; method?: string; path: string; token?: string; body?: string; ifMatch?: string; expect: number }
+  const auth = (token?: string): Record<string, string> => (token ? { Authorization: `Bearer ${token}` } : {})
+  const send = async ({ method = 'GET', path, token, body, ifMatch }: Case) => {
+    const headers: Record<string, string> = { ...auth(token), ...(body ? { 'Content-Type': 'application/json' } : {}) }
+    if (ifMatch) headers['If-Match'] = ifMatch
+    const response = await fetch(`${base}${path}`, { method, headers, body })
+    await response.arrayBuffer()
+    return response.status
+  }
+  const unique = () => crypto.randomUUID().slice(0, 8)
+  // Bodies that change something every time, so each PATCH is a success.
+  const fresh = (c: Case): Case => ({ ...c, body: c.body?.replaceAll('[<id>]', unique()) })
+
+  // --- throughput ------------------------------------------------------------
+  console.log(`\n## Throughput: autocannon, ${CONNECTIONS} connections, ${LOAD_SECONDS} s each, on the same cores as the stack`)
+  const dbless: Case = { name: 'DB-less (401, no token)', path: '/actors/1', expect: 401 }
+  const loadCases: Case[] = [
+    dbless,
+    { name: 'GET /actors/1', path: '/actors/1', token: tokens.assistant, expect: 200 },
+    { name: 'GET /actors (page 1)', path: '/actors?page=1', token: tokens.assistant, expect: 200 },
+    { name: 'POST /actors', method: 'POST', path: '/actors', token: tokens.producer, body: '{"name":"Load [<id>]","age":30}', expect: 201 },
+    { name: 'PATCH /actors/2', method: 'PATCH', path: '/actors/2', token: tokens.producer, body: '{"name":"Patched [<id>]"}', expect: 200 },
+  ]
+  const workerd = workerdPid(stack.wrangler.pid!)
+  const loads = []
+  for (const c of loadCases) {
+    const cpuBefore = processCpuMs(workerd)
+    const endpointBefore = process.cpuUsage() // this process serves the SQL endpoint
+    const result = await autocannon(c)
+    const cpuMs = processCpuMs(workerd) - cpuBefore
+    const { user, system } = process.cpuUsage(endpointBefore)
+    loads.push({
+      ...c,
+      ...result,
+      cpuPerRequest: workerd ? cpuMs / result.total : Number.NaN,
+      endpointCpuPerRequest: (user + system) / 1000 / result.total,
+    })
+  }
+  const baseline = loads[0]!.rps
+  table(
+    [
+      'request',
+      'req/s',
+      'ratio to DB-less',
+      'p50 ms',
+      'p99 ms',
+      'expected status',
+      'other statuses',
+      'workerd CPU ms/req',
+      'SQL endpoint CPU ms/req',
+    ],
+    loads.map((l) => [
+      l.name,
+      l.rps.toFixed(0),
+      (l.rps / baseline).toFixed(2),
+      String(l.p50),
+      String(l.p99),
+      `${l.ok} × ${l.expect}`,
+      String(l.total - l.ok),
+      l.cpuPerRequest.toFixed(2),
+      l.endpointCpuPerRequest.toFixed(2),
+    ]),
+  )
+
+  // --- ceilings ----------------------------------------------------------------
+  console.log('\n## Ceilings: pgbench -S (select-only) on the same server, 16 clients, 2 threads')
+  execFileSync('pgbench', ['-i', '-q', '-s', '1', pgbenchDb.url], { stdio: 'ignore' })
+  const pgbench = (extra: string[]) => {
+    const out = execFileSync('pgbench', ['-S', '-n', '-c', '16', '-j', '2', '-T', String(LOAD_SECONDS), ...extra, pgbenchDb.url], {
+      encoding: 'utf8',
+    })
+    return Number(/tps = ([\d.]+)/.exec(out)?.[1] ?? Number.NaN)
+  }
+  table(
+    ['pgbench', 'transactions/s'],
+    [
+      ['persistent connections', pgbench([]).toFixed(0)],
+      ['a new connection per transaction (-C)', pgbench(['-C']).toFixed(0)],
+    ],
+  )
+
+  // --- round trips, statements and sessions per request ----------------------
+  console.log(`\n## Database work per request: ${COUNTED} requests in a row per case`)
+  console.log('round trips and statements counted by the SQL endpoint; sessions and transactions by the server (pg_stat_database)')
+  await db.query(`insert into actors (name, age) select 'Doomed ' || i, 40 from generate_series(1, $1::int) as i`, [COUNTED])
+  const doomed = (await db.query<{ id: number }>(`select id from actors where name like 'Doomed %' order by id`)).rows.map((r) => r.id)
+  const staleTag = '"0000000000000000000000000000dead"'
+  const countedCases: Array<Case & { next?: () => Case }> = [
+    { name: 'GET /actors/1', path: '/actors/1', token: tokens.assistant, expect: 200 },
+    { name: 'GET /actors/999999 (404)', path: '/actors/999999', token: tokens.assistant, expect: 404 },
+    { name: 'GET /actors (page 1)', path: '/actors?page=1', token: tokens.assistant, expect: 200 },
+    { name: 'GET /actors?page=9999 (404)', path: '/actors?page=9999', token: tokens.assistant, expect: 404 },
+    {
+      name: 'POST /actors',
+      method: 'POST',
+      path: '/actors',
+      token: tokens.producer,
+      body: '{"name":"Counted [<id>]","age":30}',
+      expect: 201,
+    },
+    {
+      name: 'POST /actors invalid (422)',
+      method: 'POST',
+      path: '/actors',
+      token: tokens.producer,
+      body: '{"name":"x","age":-1}',
+      expect: 422,
+    },
+    { name: 'PATCH /actors/3', method: 'PATCH', path: '/actors/3', token: tokens.producer, body: '{"name":"Renamed [<id>]"}', expect: 200 },
+    {
+      name: 'PATCH /actors/3, stale If-Match (412)',
+      method: 'PATCH',
+      path: '/actors/3',
+      token: tokens.producer,
+      body: '{"name":"Never [<id>]"}',
+      ifMatch: staleTag,
+      expect: 412,
+    },
+    { name: 'DELETE /actors/:id', method: 'DELETE', path: '/actors/:id', token: tokens.producer, expect: 200 },
+    { name: 'DELETE /actors/999999 (404)', method: 'DELETE', path: '/actors/999999', token: tokens.producer, expect: 404 },
+    {
+      name: 'PUT /movies/2/actors/5',
+      method: 'PUT',
+      path: '/movies/2/actors/5',
+      token: tokens.producer,
+      body: '{"fee":[<fee>]}',
+      expect: 200,
+    },
+    { name: 'GET /movies/1/actors', path: '/movies/1/actors', token: tokens.assistant, expect: 200 },
+    { name: 'GET /health', path: '/health', expect: 200 },
+  ]
+  await send({ ...countedCases[10]!, body: '{"fee":1}', expect: 201 }) // the casting exists before it is counted
+  let fee = 1
+  const instance = (c: Case): Case => {
+    if (c.path === '/actors/:id') return { ...c, path: `/actors/${doomed.shift()}` }
+    if (c.body?.includes('[<fee>]')) return { ...c, body: c.body.replace('[<fee>]', String(++fee)) }
+    return fresh(c)
+  }
+  const counts = []
+  /** Ends the pooled sessions; an ending backend writes its statistics just after it hangs up. */
+  const settle = async () => {
+    await endpoint.drain()
+    await new Promise((resolve) => setTimeout(resolve, 700))
+  }
+  for (const c of countedCases) {
+    await settle()
+    const before = await serverCounters()
+    endpoint.stats(true)
+    const statuses = new Map<number, number>()
+    for (let i = 0; i < COUNTED; i++) {
+      const status = await send(instance(c))
+      statuses.set(status, (statuses.get(status) ?? 0) + 1)
+    }
+    const { requests, statements } = endpoint.stats(true)
+    await settle() // the pooled sessions end, and their statistics reach pg_stat_database
+    const after = await serverCounters()
+    counts.push({
+      name: c.name,
+      statuses: [...statuses].map(([s, n]) => `${n} × ${s}`).join(', '),
+      roundTrips: requests / COUNTED,
+      statements: statements / COUNTED,
+      // Less this measurement's own: one session and one transaction to read the counters.
+      transactions: (after.transactions - before.transactions - 1) / COUNTED,
+      sessions: after.sessions - before.sessions - 1,
+    })
+  }
+  table(
+    ['request', 'statuses', 'round trips/req', 'statements/req', 'server transactions/req', 'server sessions opened (for all)'],
+    counts.map((c) => [
+      c.name,
+      c.statuses,
+      c.roundTrips.toFixed(2),
+      c.statements.toFixed(2),
+      c.transactions.toFixed(2),
+      `${c.sessions} for ${COUNTED}`,
+    ]),
+  )
+
+  // --- distance -----------------------------------------------------------------
+  console.log(`\n## Distance: every endpoint answer held ${DISTANCE_MS} ms (edge to database); median of ${DISTANCE_SAMPLES} in a row`)
+  const distanceCases = [countedCases[0]!, countedCases[2]!, countedCases[4]!, countedCases[6]!, countedCases[7]!, countedCases[1]!]
+  const timed = async (c: Case) => {
+    const samples: number[] = []
+    for (let i = 0; i < DISTANCE_SAMPLES; i++) {
+      const started = performance.now()
+      await send(instance(c))
+      samples.push(performance.now() - started)
+    }
+    return median(samples)
+  }
+  const distance = []
+  for (const c of distanceCases) {
+    endpoint.setDelay(0)
+    const near = await timed(c)
+    endpoint.setDelay(DISTANCE_MS)
+    const far = await timed(c)
+    endpoint.setDelay(0)
+    distance.push([c.name, near.toFixed(1), far.toFixed(1), ((far - near) / DISTANCE_MS).toFixed(2)])
+  }
+  table(['request', 'p50 ms, no delay', `p50 ms, ${DISTANCE_MS} ms delay`, 'round trips paid'], distance)
+
+  // --- growth -------------------------------------------------------------------
+  console.log(`\n## Growth: ${GROWTH_ROWS} actors, 20 per page, median of ${GROWTH_ROUNDS} interleaved rounds`)
+  await db.query('truncate table castings, actors, movies restart identity cascade')
+  await db.query(
     `insert into actors (name, age, gender)
      select 'Actor ' || i, i % 151, (array['Female', 'Male', 'Other'])[1 + i % 3] from generate_series(1, $1::int) as i`,
-    [ROWS],
+    [GROWTH_ROWS],
   )
-  await client.query('analyze actors')
-  await client.end()
-
-  const token = await mintDevToken('assistant', { folder: dev.dataDir })
-  const deepPage = Math.floor(ROWS / PER_PAGE) - 1
-  const cases = {
-    'offset, first page': `/actors?per_page=${PER_PAGE}&page=1`,
-    [`offset, page ${deepPage}`]: `/actors?per_page=${PER_PAGE}&page=${deepPage}`,
-    'keyset, after=1': `/actors?per_page=${PER_PAGE}&after=1`,
-    [`keyset, after=${ROWS - 2 * PER_PAGE}`]: `/actors?per_page=${PER_PAGE}&after=${ROWS - 2 * PER_PAGE}`,
-    'keyset + filter, after=1': `/actors?per_page=${PER_PAGE}&gender=female&min_age=30&after=1`,
-    [`keyset + filter, after=${ROWS - 10 * PER_PAGE}`]: `/actors?per_page=${PER_PAGE}&gender=female&min_age=30&after=${ROWS - 10 * PER_PAGE}`,
+  await db.query('analyze actors')
+  await db.end()
+  const deep = Math.floor(GROWTH_ROWS / 20) - 1
+  const growthCases: Record<string, string> = {
+    'offset, page 1': '/actors?per_page=20&page=1',
+    [`offset, page ${deep}`]: `/actors?per_page=20&page=${deep}`,
+    'keyset, after=1': '/actors?per_page=20&after=1',
+    [`keyset, after=${GROWTH_ROWS - 40}`]: `/actors?per_page=20&after=${GROWTH_ROWS - 40}`,
+    'keyset + filter, after=1': '/actors?per_page=20&gender=female&min_age=30&after=1',
+    [`keyset + filter, after=${GROWTH_ROWS - 200}`]: `/actors?per_page=20&gender=female&min_age=30&after=${GROWTH_ROWS - 200}`,
   }
-  const timings = new Map<string, number[]>(Object.keys(cases).map((name) => [name, []]))
-
-  const request = async (path: string) => {
-    const response = await fetch(`${dev.base}${path}`, { headers: { Authorization: `Bearer ${token}` } })
-    if (response.status !== 200) throw new Error(`${path}: ${response.status} ${await response.text()}`)
-    await response.arrayBuffer()
-  }
-  for (const path of Object.values(cases)) await request(path) // warm up
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const [name, path] of Object.entries(cases)) {
+  const growth = new Map(Object.keys(growthCases).map((name) => [name, [] as number[]]))
+  for (const path of Object.values(growthCases)) await send({ name: '', path, token: tokens.assistant, expect: 200 })
+  for (let round = 0; round < GROWTH_ROUNDS; round++) {
+    for (const [name, path] of Object.entries(growthCases)) {
       const started = performance.now()
-      await request(path)
-      timings.get(name)!.push(performance.now() - started)
+      await send({ name, path, token: tokens.assistant, expect: 200 })
+      growth.get(name)!.push(performance.now() - started)
     }
   }
+  const medians = [...growth.values()].map(median)
+  table(
+    ['strategy', 'first page ms', 'deep page ms', 'deep / first'],
+    ['offset', 'keyset', 'keyset + filter'].map((name, i) => [
+      name,
+      medians[2 * i]!.toFixed(1),
+      medians[2 * i + 1]!.toFixed(1),
+      `${(medians[2 * i + 1]! / medians[2 * i]!).toFixed(2)}×`,
+    ]),
+  )
 
-  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
-  const medians = Object.fromEntries([...timings].map(([name, values]) => [name, median(values)]))
-  console.log(`\n${ROWS} actors, ${PER_PAGE} per page, median of ${ROUNDS} interleaved rounds (ms, whole request):`)
-  for (const [name, ms] of Object.entries(medians)) console.log(`  ${name.padEnd(34)} ${ms.toFixed(1).padStart(8)}`)
-  const names = Object.keys(cases)
-  const ratio = (deep: string, start: string) => (medians[deep]! / medians[start]!).toFixed(2)
-  console.log('\ndeep page / first page:')
-  console.log(`  offset          ${ratio(names[1]!, names[0]!)}x`)
-  console.log(`  keyset          ${ratio(names[3]!, names[2]!)}x`)
-  console.log(`  keyset + filter ${ratio(names[5]!, names[4]!)}x`)
+  // --- bundle -------------------------------------------------------------------
+  console.log('\n## Bundle: wrangler deploy --dry-run')
+  const outdir = mkdtempSync(join(tmpdir(), 'casting-bundle-'))
+  try {
+    execFileSync(bin('wrangler'), ['deploy', '--dry-run', '--outdir', outdir], { cwd: root, stdio: 'ignore' })
+    const code = readdirSync(outdir, { recursive: true, encoding: 'utf8' }).filter((f) => /\.m?js$/.test(f))
+    const bytes = Buffer.concat(code.map((f) => readFileSync(join(outdir, f))))
+    table(
+      ['bundle', 'KiB'],
+      [
+        ['raw', (bytes.length / 1024).toFixed(0)],
+        ['gzip', (gzipSync(bytes, { level: 9 }).length / 1024).toFixed(0)],
+      ],
+    )
+  } catch (error) {
+    console.log(`wrangler deploy --dry-run failed: ${(error as Error).message.split('\n')[0]}`)
+  } finally {
+    rmSync(outdir, { recursive: true, force: true })
+  }
 } finally {
-  await dev.stop()
+  await stack?.stop()
+  rmSync(dataDir, { recursive: true, force: true })
+  await benchDb.drop().catch(() => {})
+  await pgbenchDb.drop().catch(() => {})
+}
+
+// --- helpers ------------------------------------------------------------------
+
+async function waitForHealth() {
+  for (let i = 0; i < 120; i++) {
+    if (
+      await fetch(`${base}/health`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return
+    await new Promise((resolve) => setTimeout(resolve, 500))
+  }
+  throw new Error('the dev stack did not answer /health within 60 s')
+}
+
+async function serverCounters() {
+  const client = new pg.Client({ connectionString: SERVER })
+  await client.connect()
+  try {
+    const { rows } = await client.query<{ sessions: string; transactions: string }>(
+      'select sessions, xact_commit + xact_rollback as transactions from pg_stat_database where datname = $1',
+      [new URL(benchDb.url).pathname.slice(1)],
+    )
+    return { sessions: Number(rows[0]?.sessions), transactions: Number(rows[0]?.transactions) }
+  } finally {
+    await client.end()
+  }
+}
+
+/** autocannon in its own process, so the load generator does not share the SQL endpoint's event loop. */
+async function autocannon(c: { method?: string; path: string; token?: string; body?: string; expect: number }) {
+  const args = ['-j', '-c', String(CONNECTIONS), '-d', String(LOAD_SECONDS), '-m', c.method ?? 'GET']
+  if (c.token) args.push('-H', `Authorization=Bearer ${c.token}`)
+  if (c.body) args.push('-H', 'Content-Type=application/json', '-b', c.body, '-I')
+  const child = spawn(bin('autocannon'), [...args, `${base}${c.path}`], { stdio: ['ignore', 'pipe', 'ignore'] })
+  let out = ''
+  child.stdout.on('data', (chunk) => {
+    out += chunk
+  })
+  await new Promise((resolve) => child.once('exit', resolve))
+  const result = JSON.parse(out) as {
+    requests: { average: number; total: number }
+    latency: { p50: number; p99: number }
+    statusCodeStats?: Record<string, { count: number }>
+  }
+  const total = Object.values(result.statusCodeStats ?? {}).reduce((sum, s) => sum + s.count, 0)
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    total,
+    ok: result.statusCodeStats?.[String(c.expect)]?.count ?? 0,
+  }
+}
+
+/** The workerd process that wrangler dev runs the Worker in. */
+function workerdPid(wranglerPid: number): number | undefined {
+  const children = (pid: number): number[] => {
+    try {
+      return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)
+    } catch {
+      return []
+    }
+  }
+  const queue = [wranglerPid]
+  while (queue.length > 0) {
+    const pid = queue.shift()!
+    if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'workerd') return pid
+    queue.push(...children(pid))
+  }
+  return undefined
+}
+
+/** User and system CPU time of a process, in ms. */
+function processCpuMs(pid: number | undefined): number {
+  if (!pid) return 0
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100 // utime and stime, in clock ticks of 1/100 s
+}
+
+function median(values: number[]) {
+  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
+}
+
+function table(header: string[], rows: string[][]) {
+  console.log(`| ${header.join(' | ')} |`)
+  console.log(`|${header.map(() => '---').join('|')}|`)
+  for (const row of rows) console.log(`| ${row.join(' | ')} |`)
 }

@@ -15,7 +15,7 @@ const STARTUP_RUNS = 3
 
 /**
  * Strings only the local tooling has (the development issuer, PGlite). Its
- * other parts (the bridge, the local SQL endpoint) live in scripts/, and the
+ * other parts (the local SQL-over-HTTP endpoint) live in scripts/, and the
  * bundle must hold no file from there or from test/.
  */
 const DEV_MARKERS = ['dev-issuer', 'pglite', 'electric-sql']

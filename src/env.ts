@@ -8,11 +8,11 @@ export type Bindings = Env & {
   /** Secret. The Postgres connection string (Neon in production). */
   DATABASE_URL: string
   /**
-   * Local only: `host:port` of a WebSocket-to-TCP bridge in front of a plain
-   * Postgres (PGlite or a local server). Unset in production, where Neon's
-   * own proxy answers.
+   * Local only: the URL of the SQL-over-HTTP endpoint (scripts/lib/sql-endpoint.ts)
+   * in front of a plain Postgres (PGlite or a local server). Honoured only for
+   * a loopback address; unset in production, where Neon's own proxy answers.
    */
-  DATABASE_WS_PROXY?: string
+  DATABASE_HTTP_ENDPOINT?: string
 }
 
 export type AppEnv = {

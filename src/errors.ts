@@ -1,3 +1,4 @@
+import { NeonDbError } from '@neondatabase/serverless'
 import { DrizzleQueryError } from 'drizzle-orm/errors'
 import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
@@ -38,21 +39,23 @@ export function envelope(c: Context, status: ContentfulStatusCode, message: stri
 const UNAVAILABLE_SQLSTATE = /^(08|53|57|58)/
 
 /**
- * Whether an error means "the database did not answer". Drizzle wraps every
- * failed query in a DrizzleQueryError; the driver's cause carries a SQLSTATE
- * when the server answered, and none when the connection failed or timed out.
+ * Whether an error means "the database did not answer". Drizzle wraps a failed
+ * statement in a DrizzleQueryError (a batch fails with the driver's own
+ * NeonDbError). A SQLSTATE means the server answered; none means the endpoint
+ * was refused, failed, timed out or answered something that is not Neon's
+ * format.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
-  if (!(error instanceof DrizzleQueryError)) return false
-  const code = (error.cause as { code?: unknown } | undefined)?.code
-  const sqlState = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined
+  if (!(error instanceof DrizzleQueryError || error instanceof NeonDbError)) return false
+  const sqlState = sqlStateOf(error)
   return sqlState === undefined || UNAVAILABLE_SQLSTATE.test(sqlState)
 }
 
-/** The SQLSTATE of a failed query, if the server answered one. */
+/** The SQLSTATE of a failed statement, if the server answered one. */
 export function sqlStateOf(error: unknown): string | undefined {
-  const code = error instanceof DrizzleQueryError ? (error.cause as { code?: unknown } | undefined)?.code : undefined
-  return typeof code === 'string' ? code : undefined
+  const failure = error instanceof DrizzleQueryError ? error.cause : error
+  const code = (failure as { code?: unknown } | undefined)?.code
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined
 }
 
 /** An error as one line for the log; the driver's socket errors are events with a message, not Errors. */

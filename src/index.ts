@@ -29,11 +29,12 @@ app.use(async (c, next) => {
 
 app.use(withDatabase)
 
-app.route('/health', health)
-app.route('/actors', actors)
-app.route('/movies', movies)
-app.route('/', castings)
+// Chained, so the type of `routes` carries every route for `hc<AppType>` (hono/client).
+const routes = app.route('/health', health).route('/actors', actors).route('/movies', movies).route('/', castings)
 app.route('/', docs(app))
+
+/** The API's routes, for a typed client: `hc<AppType>(baseUrl)` from `hono/client`. */
+export type AppType = typeof routes
 
 app.notFound((c) => {
   const allowed = methodNotAllowed(app, c.req.path)

@@ -1,16 +1,14 @@
 // Runs in Node, before any test file: starts the database (PGlite in memory, or
-// a fresh database on TEST_DATABASE_URL's server), the WebSocket bridge, and a
-// stand-in for Auth0's JWKS endpoint; hands their addresses to the Worker's
+// a fresh database on TEST_DATABASE_URL's server), the local SQL-over-HTTP
+// endpoint in front of it, and a stand-in for Auth0's JWKS endpoint; hands their addresses to the Worker's
 // bindings and to the tests through `provide`.
 import { createServer, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { exportJWK, generateKeyPair } from 'jose'
-import pg from 'pg'
 import type { TestProject } from 'vitest/node'
-import { type BridgeMode, startBridge } from '../scripts/lib/bridge.ts'
 import { prepareDocsAssets } from '../scripts/lib/docs-assets.ts'
-import { migrateServer } from '../scripts/lib/migrate.ts'
-import { startEmbeddedPostgres } from '../scripts/lib/pglite.ts'
+import { type EndpointMode, startSqlEndpoint } from '../scripts/lib/sql-endpoint.ts'
+import { startTestDatabase } from './node/test-database.ts'
 
 export const TEST_KID = 'test-key-1'
 
@@ -18,42 +16,22 @@ export default async function setup(project: TestProject) {
   prepareDocsAssets()
   const teardowns: Array<() => Promise<unknown>> = []
 
-  let databaseUrl: string
-  const serverUrl = process.env.TEST_DATABASE_URL
-  if (serverUrl) {
-    const name = `casting_test_${process.pid}_${Date.now()}`
-    const admin = new pg.Client({ connectionString: serverUrl })
-    await admin.connect()
-    await admin.query(`create database ${name}`)
-    await admin.end()
-    const url = new URL(serverUrl)
-    url.pathname = `/${name}`
-    databaseUrl = url.toString()
-    await migrateServer(databaseUrl)
-    teardowns.push(async () => {
-      const client = new pg.Client({ connectionString: serverUrl })
-      await client.connect()
-      await client.query(`drop database if exists ${name} with (force)`)
-      await client.end()
-    })
-  } else {
-    const embedded = await startEmbeddedPostgres()
-    teardowns.push(() => embedded.close())
-    databaseUrl = `postgres://postgres@127.0.0.1:${embedded.port}/postgres`
-  }
+  const database = await startTestDatabase()
+  teardowns.push(() => database.close())
+  const databaseUrl = database.url
 
   const { hostname, port } = new URL(databaseUrl)
-  const bridge = await startBridge({ host: hostname, port: Number(port || 5432) })
-  teardowns.push(() => bridge.close())
+  const endpoint = await startSqlEndpoint({ target: { host: hostname, port: Number(port || 5432) } })
+  teardowns.push(() => endpoint.close())
 
   const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true })
   const publicJwk = { ...(await exportJWK(publicKey)), kid: TEST_KID, alg: 'RS256', use: 'sig' }
-  const services = await startServices(JSON.stringify({ keys: [publicJwk] }), (mode) => bridge.setMode(mode))
+  const services = await startServices(JSON.stringify({ keys: [publicJwk] }), (mode) => endpoint.setMode(mode))
   teardowns.push(() => services.close())
 
   project.provide('bindings', {
     DATABASE_URL: databaseUrl,
-    DATABASE_WS_PROXY: `127.0.0.1:${bridge.port}`,
+    DATABASE_HTTP_ENDPOINT: endpoint.url,
     AUTH0_DOMAIN: 'casting-agency.test.auth0.example',
     AUTH0_AUDIENCE: 'https://casting-agency.test/api',
     AUTH0_ISSUER: '',
@@ -74,9 +52,9 @@ export default async function setup(project: TestProject) {
  *   /jwks-hang.json never answers; /jwks-flaky.json?case=… serves the keys
  *   until POST /jwks-flaky/down?case=… makes it answer 500;
  *   GET /hits?path=… counts requests to a path.
- * - POST /bridge/up|down|hang: the database's reachability, through the bridge.
+ * - POST /database/up|down|hang|error|garbled: how the SQL endpoint answers.
  */
-async function startServices(jwks: string, setBridgeMode: (mode: BridgeMode) => Promise<void>) {
+async function startServices(jwks: string, setDatabaseMode: (mode: EndpointMode) => Promise<void>) {
   const hits = new Map<string, number>()
   const downCases = new Set<string>()
   const hanging = new Set<ServerResponse>()
@@ -84,8 +62,8 @@ async function startServices(jwks: string, setBridgeMode: (mode: BridgeMode) => 
     const url = new URL(request.url ?? '/', 'http://services')
     hits.set(url.pathname, (hits.get(url.pathname) ?? 0) + 1)
     const json = (status: number, body: string) => response.writeHead(status, { 'content-type': 'application/json' }).end(body)
-    if (request.method === 'POST' && url.pathname.startsWith('/bridge/')) {
-      await setBridgeMode(url.pathname.slice('/bridge/'.length) as BridgeMode)
+    if (request.method === 'POST' && url.pathname.startsWith('/database/')) {
+      await setDatabaseMode(url.pathname.slice('/database/'.length) as EndpointMode)
       return json(200, '{}')
     }
     if (request.method === 'POST' && url.pathname === '/jwks-flaky/down') {

@@ -1,10 +1,8 @@
 import { env, exports } from 'cloudflare:workers'
-import { drizzle } from 'drizzle-orm/neon-serverless'
 import { importJWK, type JWTPayload, SignJWT } from 'jose'
 import { inject } from 'vitest'
 import { ROLES, type Role } from '../src/auth/permissions'
-import { createPool } from '../src/db/client'
-import * as schema from '../src/db/schema'
+import { type Database, databaseFor } from '../src/db/client'
 import type { Bindings } from '../src/env'
 
 export const bindings = env as unknown as Bindings
@@ -59,20 +57,18 @@ export async function tokenFor(role: Role | null, options: TokenOptions = {}) {
   return jwt.sign(key)
 }
 
-export type Db = ReturnType<typeof drizzle<typeof schema>>
+export type Db = Database
 
-/** Direct database access for arranging and inspecting data, outside the API. */
+/** Direct database access for arranging and inspecting data, outside the API (the Worker's own client). */
 export async function withDb<T>(work: (db: Db) => Promise<T>): Promise<T> {
-  const pool = createPool(bindings)
-  try {
-    return await work(drizzle({ client: pool, schema }))
-  } finally {
-    await pool.end()
-  }
+  return work(databaseFor(bindings))
 }
 
-/** Makes the database reachable, unreachable, or silent (through the bridge). */
-export async function setDatabase(mode: 'up' | 'down' | 'hang') {
-  const response = await fetch(`${inject('servicesUrl')}/bridge/${mode}`, { method: 'POST' })
-  if (!response.ok) throw new Error(`bridge ${mode}: ${response.status}`)
+/**
+ * How the SQL endpoint answers: normally, not at all (refused), never (hangs),
+ * with a 503, or with something that is not Neon's format.
+ */
+export async function setDatabase(mode: 'up' | 'down' | 'hang' | 'error' | 'garbled') {
+  const response = await fetch(`${inject('servicesUrl')}/database/${mode}`, { method: 'POST' })
+  if (!response.ok) throw new Error(`database ${mode}: ${response.status}`)
 }

@@ -7,7 +7,7 @@ import pg from 'pg'
 import * as schema from '../../src/db/schema.ts'
 import { explicitConfig } from './dev-vars.ts'
 import { migrateServer } from './migrate.ts'
-import { dataDir } from './paths.ts'
+import { dataDir, devServerFile } from './paths.ts'
 import { startEmbeddedPostgres } from './pglite.ts'
 
 export type AnyDatabase = PgDatabase<PgQueryResultHKT, typeof schema>
@@ -18,7 +18,7 @@ export type AnyDatabase = PgDatabase<PgQueryResultHKT, typeof schema>
  * when there is one (PGlite's folder admits one process), or opened directly.
  */
 export async function withDevDatabase<T>(work: (db: AnyDatabase) => Promise<T>): Promise<T> {
-  const runtimeFile = join(dataDir, 'dev-server.json')
+  const runtimeFile = devServerFile()
   const url =
     explicitConfig().DATABASE_URL ??
     (existsSync(runtimeFile) ? (JSON.parse(readFileSync(runtimeFile, 'utf8')) as { databaseUrl: string }).databaseUrl : undefined)

@@ -31,8 +31,8 @@ async function loadOrCreateKeys(folder = dataDir): Promise<KeyFile> {
   return keys
 }
 
-export async function startDevIssuer() {
-  const keys = await loadOrCreateKeys()
+export async function startDevIssuer(folder = dataDir) {
+  const keys = await loadOrCreateKeys(folder)
   const body = JSON.stringify({ keys: [keys.publicJwk] })
   const server = createServer((request, response) => {
     if (request.url === '/.well-known/jwks.json') {
@@ -53,15 +53,18 @@ export async function startDevIssuer() {
   }
 }
 
-/** A token for the development issuer with the permissions of one role; `folder` is that dev's data folder. */
-export async function mintDevToken(role: Role, { expiresIn = '24h', folder = dataDir } = {}) {
+/**
+ * A token for the development issuer with the permissions of one role;
+ * `folder` is that dev's data folder, `subject` the token's `sub` (rate limits count per subject).
+ */
+export async function mintDevToken(role: Role, { expiresIn = '24h', folder = dataDir, subject = `dev|${role}` } = {}) {
   const keys = await loadOrCreateKeys(folder)
   const key = await importJWK(keys.privateJwk, 'RS256')
   return new SignJWT({ permissions: [...ROLES[role]] })
     .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: keys.kid })
     .setIssuer(DEV_ISSUER)
     .setAudience(explicitConfig().AUTH0_AUDIENCE ?? DEV_AUDIENCE)
-    .setSubject(`dev|${role}`)
+    .setSubject(subject)
     .setIssuedAt()
     .setExpirationTime(expiresIn)
     .sign(key)

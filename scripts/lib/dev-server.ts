@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { root } from './paths.ts'
+import { devServerFile, root } from './paths.ts'
 
 export async function freePort() {
   return new Promise<number>((resolve) => {
@@ -55,7 +55,7 @@ export async function startDevServer({ dataDir: given }: { dataDir?: string } = 
   try {
     const startedInMs = await waitForHealth(base, dev, 60_000)
     // Where dev serves its embedded database, for arranging data directly.
-    const { databaseUrl } = JSON.parse(readFileSync(join(dataDir, 'dev-server.json'), 'utf8')) as { databaseUrl: string }
+    const { databaseUrl } = JSON.parse(readFileSync(devServerFile(dataDir), 'utf8')) as { databaseUrl: string }
     return { base, dataDir, databaseUrl, startedInMs, stop }
   } catch (error) {
     await stop()

@@ -1,11 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { parseEnv } from 'node:util'
 import { root } from './paths.ts'
 
-/** Configuration keys the Worker reads (API.md section 4, plus the local bridge). */
+/** Configuration keys the Worker reads (API.md section 4, plus the local SQL endpoint). */
 export const CONFIG_KEYS = [
   'DATABASE_URL',
-  'DATABASE_WS_PROXY',
+  'DATABASE_HTTP_ENDPOINT',
   'AUTH0_DOMAIN',
   'AUTH0_AUDIENCE',
   'AUTH0_ISSUER',
@@ -19,7 +20,7 @@ export const CONFIG_KEYS = [
  */
 export function explicitConfig(): Record<string, string> {
   const file = join(root, '.dev.vars')
-  const values: Record<string, string> = existsSync(file) ? parseDotenv(readFileSync(file, 'utf8')) : {}
+  const values: Record<string, string> = existsSync(file) ? (parseEnv(readFileSync(file, 'utf8')) as Record<string, string>) : {}
   for (const key of CONFIG_KEYS) {
     const value = process.env[key]
     if (value) values[key] = value
@@ -28,18 +29,7 @@ export function explicitConfig(): Record<string, string> {
   return values
 }
 
-function parseDotenv(text: string): Record<string, string> {
-  const values: Record<string, string> = {}
-  for (const line of text.split(/\r?\n/)) {
-    const match = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line)
-    if (!match) continue
-    const [, key, raw = ''] = match
-    values[key as string] = /^(["']).*\1$/.test(raw) ? raw.slice(1, -1) : raw.replace(/\s+#.*$/, '')
-  }
-  return values
-}
-
-/** Whether a Postgres URL points at this machine (and so needs our bridge). */
+/** Whether a Postgres URL points at this machine (and so needs our SQL endpoint). */
 export function isLocalDatabase(url: string): boolean {
   const host = new URL(url).hostname
   return host === 'localhost' || host === '127.0.0.1' || host === '[::1]'

@@ -1,52 +1,48 @@
-import { neonConfig, Pool } from '@neondatabase/serverless'
-import { drizzle } from 'drizzle-orm/neon-serverless'
+import { neon, neonConfig } from '@neondatabase/serverless'
+import { drizzle } from 'drizzle-orm/neon-http'
 import { createMiddleware } from 'hono/factory'
 import type { AppEnv, Bindings } from '../env'
 import * as schema from './schema'
+import { QUERY_TIMEOUT_MS } from './timeouts'
 
 export type Database = ReturnType<typeof drizzle<typeof schema>>
 
-/** How long a connection attempt may take before the request answers 503. */
-export const CONNECT_TIMEOUT_MS = 4_000
-/** How long one statement may take before the request answers 503. */
-export const QUERY_TIMEOUT_MS = 10_000
+// Every statement is one HTTPS request (Neon's SQL-over-HTTP), bounded here.
+neonConfig.fetchFunction = (input: RequestInfo, init?: RequestInit) =>
+  fetch(input, { ...init, signal: AbortSignal.timeout(QUERY_TIMEOUT_MS) })
 
-function configureDriver(proxy: string | undefined) {
-  if (!proxy) return
-  // A plain Postgres behind our own bridge: no TLS inside the WebSocket, and
-  // no pipelined startup, which only works with Neon's cleartext password flow.
-  neonConfig.wsProxy = (host, port) => `${proxy}/v1?address=${host}:${port}`
-  neonConfig.useSecureWebSocket = false
-  neonConfig.pipelineTLS = false
-  neonConfig.pipelineConnect = false
-}
-
-/** A pool for one request. Workers forbid I/O objects shared across requests. */
-export function createPool(env: Bindings) {
-  configureDriver(env.DATABASE_WS_PROXY)
-  const pool = new Pool({
-    connectionString: env.DATABASE_URL,
-    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-    query_timeout: QUERY_TIMEOUT_MS,
-  })
-  // An idle client whose connection drops (the socket closing as the pool
-  // ends, say) emits 'error' on the pool; unheard, that is an uncaught
-  // exception. A query on a broken connection still fails on its own.
-  pool.on('error', () => {})
-  return pool
-}
-
-/**
- * Puts a Drizzle client on `c.var.db`. The pool connects on first use and is
- * closed after the response, through `waitUntil`, so nothing outlives the request.
- */
-export const withDatabase = createMiddleware<AppEnv>(async (c, next) => {
-  const pool = createPool(c.env)
-  c.set('db', drizzle({ client: pool, schema }))
+/** A loopback URL: the only place a local SQL-over-HTTP endpoint may be. */
+function loopbackEndpoint(value: string | undefined): string | undefined {
+  if (!value) return undefined
   try {
-    await next()
-  } finally {
-    // A pool whose connection already broke rejects on end; nothing to do then.
-    c.executionCtx.waitUntil(pool.end().catch(() => {}))
+    const url = new URL(value)
+    const loopback = url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]'
+    return loopback && (url.protocol === 'http:' || url.protocol === 'https:') ? url.toString() : undefined
+  } catch {
+    return undefined
   }
+}
+
+// The client holds no connection, only its configuration, so one per isolate
+// serves every request: nothing is opened or closed per request.
+const clients = new Map<string, Database>()
+
+/** The Drizzle client over Neon's HTTP path for this Worker's configuration. */
+export function databaseFor(env: Bindings): Database {
+  const endpoint = loopbackEndpoint(env.DATABASE_HTTP_ENDPOINT)
+  const key = `${env.DATABASE_URL}\n${endpoint ?? ''}`
+  let db = clients.get(key)
+  if (!db) {
+    // Locally, our own endpoint in front of PGlite or a local server; in production, Neon's own.
+    if (endpoint) neonConfig.fetchEndpoint = () => endpoint
+    db = drizzle({ client: neon(env.DATABASE_URL), schema })
+    clients.set(key, db)
+  }
+  return db
+}
+
+/** Puts the Drizzle client on `c.var.db`. */
+export const withDatabase = createMiddleware<AppEnv>(async (c, next) => {
+  c.set('db', databaseFor(c.env))
+  await next()
 })

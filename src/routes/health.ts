@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm'
 import { Hono } from 'hono'
+import { timeout } from 'hono/timeout'
 import * as z from 'zod'
 import type { AppEnv } from '../env'
 import { databaseUnavailable } from '../errors'
@@ -20,10 +21,9 @@ export const health = new Hono<AppEnv>().get(
     success: { status: 200, description: 'The service and its database answer.', schema: healthResponse },
     errors: { 503: 'The database does not answer.' },
   }),
+  timeout(HEALTH_TIMEOUT_MS, () => databaseUnavailable()),
   async (c) => {
-    const timeout = AbortSignal.timeout(HEALTH_TIMEOUT_MS)
-    const timedOut = new Promise<never>((_, reject) => timeout.addEventListener('abort', () => reject(databaseUnavailable())))
-    await Promise.race([c.var.db.execute(sql`select 1`), timedOut])
+    await c.var.db.execute(sql`select 1`)
     return c.json({ success: true, status: 'ok', database: 'ok' } satisfies z.input<typeof healthResponse>)
   },
 )

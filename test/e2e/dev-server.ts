@@ -32,6 +32,24 @@ try {
   })
   const { actor } = (await created.json()) as { actor: { id: number } }
   check('a development token creates an actor', created.status === 201, String(created.status))
+
+  // Each request used to hold a database connection, and the embedded server refuses past 100.
+  const burst = await Promise.all(
+    Array.from({ length: 200 }, (_, i) =>
+      fetch(`${first.base}/actors`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ name: `Burst ${i}`, age: i % 151 }),
+      }).then(async (response) => ({ status: response.status, body: (await response.json()) as { created?: number } })),
+    ),
+  )
+  const created201 = burst.filter((r) => r.status === 201).length
+  const distinct = new Set(burst.map((r) => r.body.created)).size
+  check(
+    `200 parallel creates all answer 201 with distinct ids (${created201} × 201, ${distinct} ids)`,
+    created201 === 200 && distinct === 200,
+    JSON.stringify(burst.filter((r) => r.status !== 201).slice(0, 3)),
+  )
   await first.stop()
   const afterStop = await fetch(`${first.base}/health`).then(
     () => 'answered',

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest'
+import { actors } from '../src/db/schema'
+import { QUERY_TIMEOUT_MS } from '../src/db/timeouts'
+import { callJson, setDatabase, tokenFor, withDb } from './helpers'
+
+describe('under concurrent writes', () => {
+  it('answers 201 to 200 parallel creates, with 200 distinct rows', async () => {
+    const token = await tokenFor('director')
+    const responses = await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        callJson<{ created: number }>('/actors', { method: 'POST', token, body: { name: `Actor ${i}`, age: i % 151 } }),
+      ),
+    )
+    expect(responses.map((r) => r.status)).toEqual(Array(200).fill(201))
+    expect(new Set(responses.map((r) => r.body.created)).size).toBe(200)
+    expect(await withDb((db) => db.$count(actors))).toBe(200)
+  })
+})
+
+// The database path's faults, as a client of the API sees them: whatever goes
+// wrong between the Worker and Postgres is a 503 with Retry-After, never a 500,
+// and the next request after it mends is served.
+describe('when the SQL endpoint fails', () => {
+  it.each(['down', 'error', 'garbled'] as const)('answers 503 while it is %s, and serves again once it is back', async (mode) => {
+    await withDb((db) => db.insert(actors).values({ name: 'Ada', age: 36 }))
+    const token = await tokenFor('assistant')
+    await setDatabase(mode)
+    const failed = await callJson('/actors/1', { token })
+    expect(failed.status).toBe(503)
+    expect(failed.body).toEqual({ success: false, error: 503, message: 'database unavailable.' })
+    expect(failed.response.headers.get('Retry-After')).toMatch(/^\d+$/)
+
+    await setDatabase('up')
+    const served = await callJson('/actors/1', { token })
+    expect(served.status).toBe(200)
+  })
+
+  it('answers 503 within the query timeout when it never answers', async () => {
+    const token = await tokenFor('assistant')
+    await setDatabase('hang')
+    const started = Date.now()
+    const { status, body } = await callJson('/actors?per_page=5', { token })
+    expect(Date.now() - started).toBeLessThan(QUERY_TIMEOUT_MS + 2_000)
+    expect(status).toBe(503)
+    expect(body.message).toBe('database unavailable.')
+  })
+
+  it('writes nothing when a create fails on the way', async () => {
+    const token = await tokenFor('director')
+    await setDatabase('down')
+    expect((await callJson('/actors', { method: 'POST', token, body: { name: 'Lost', age: 30 } })).status).toBe(503)
+    await setDatabase('up')
+    expect(await withDb((db) => db.$count(actors))).toBe(0)
+  })
+})

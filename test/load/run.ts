@@ -1,0 +1,162 @@
+// `npm run test:load`: a bounded mixed load on `npm run dev` (PGlite), 60 s at
+// 64 connections, reads and writes. Most requests are spread over enough
+// token subjects that the rate limit never bites; one subject goes over it.
+// Afterwards the database is read directly: every acknowledged create is
+// there, and no acknowledged delete came back.
+import pg from 'pg'
+import { mintDevToken } from '../../scripts/lib/dev-issuer.ts'
+import { startDevServer } from '../../scripts/lib/dev-server.ts'
+
+const SECONDS = Number(process.env.LOAD_SECONDS ?? 60)
+const CONNECTIONS = 64
+/** Connections of the one subject that goes over the limit: a quarter of the load, far over 600 a minute. */
+const HOT_CONNECTIONS = 16
+/** Subjects per ordinary connection: enough that none nears 600 requests a minute. */
+const SUBJECTS_PER_CONNECTION = 4
+const SEED = Number(process.env.LOAD_SEED ?? Date.now() % 2 ** 31)
+
+const results: Array<{ name: string; ok: boolean; detail?: string }> = []
+const check = (name: string, ok: boolean, detail?: string) => {
+  results.push({ name, ok, detail })
+  console.log(`${ok ? '✓' : '✗'} ${name}${ok || !detail ? '' : `\n    ${detail}`}`)
+}
+
+/** A small seeded generator (mulberry32), so a run can be repeated from its printed seed. */
+function random(seed: number) {
+  let a = seed
+  return () => {
+    a = (a + 0x6d2b79f5) | 0
+    let t = Math.imul(a ^ (a >>> 15), 1 | a)
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+type Tally = Map<number, number>
+const count = (tally: Tally, status: number) => tally.set(status, (tally.get(status) ?? 0) + 1)
+const show = (tally: Tally) =>
+  [...tally]
+    .sort(([a], [b]) => a - b)
+    .map(([status, n]) => `${n} × ${status}`)
+    .join(', ')
+
+console.log(`# npm run test:load: ${SECONDS} s, ${CONNECTIONS} connections, seed ${SEED} (LOAD_SEED=${SEED} repeats it)`)
+const dev = await startDevServer()
+try {
+  const ordinary = CONNECTIONS - HOT_CONNECTIONS
+  const tokens = await Promise.all(
+    Array.from({ length: ordinary * SUBJECTS_PER_CONNECTION }, (_, i) =>
+      mintDevToken('producer', { folder: dev.dataDir, subject: `load|subject-${i}` }),
+    ),
+  )
+  const hotToken = await mintDevToken('producer', { folder: dev.dataDir, subject: 'load|over-the-limit' })
+
+  const created = new Set<number>()
+  const deleted = new Set<number>()
+  const createdMovies = new Set<number>()
+  const ordinaryStatuses: Tally = new Map()
+  const hotStatuses: Tally = new Map()
+  const serverErrors: string[] = []
+  const deadline = Date.now() + SECONDS * 1000
+  const started = Date.now()
+
+  const call = async (token: string, method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${dev.base}${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    })
+    const json = (await response.json().catch(() => ({}))) as Record<string, unknown>
+    if (response.status >= 500 && serverErrors.length < 5)
+      serverErrors.push(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`)
+    return { status: response.status, json }
+  }
+
+  async function ordinaryConnection(index: number) {
+    const next = random(SEED + index)
+    const mine: number[] = []
+    const pick = <T>(items: T[]) => items[Math.floor(next() * items.length)]
+    while (Date.now() < deadline) {
+      const token = tokens[index * SUBJECTS_PER_CONNECTION + Math.floor(next() * SUBJECTS_PER_CONNECTION)]!
+      const roll = next()
+      const someActor = pick([...mine, 1 + Math.floor(next() * 50)])!
+      let outcome: { status: number; json: Record<string, unknown> }
+      if (roll < 0.3) outcome = await call(token, 'GET', `/actors?page=${1 + Math.floor(next() * 5)}&per_page=20`)
+      else if (roll < 0.5) outcome = await call(token, 'GET', `/actors/${someActor}`)
+      else if (roll < 0.7) {
+        outcome = await call(token, 'POST', '/actors', { name: `Load ${index}-${mine.length}`, age: Math.floor(next() * 151) })
+        if (outcome.status === 201) {
+          const id = outcome.json.created as number
+          created.add(id)
+          mine.push(id)
+        }
+      } else if (roll < 0.8) {
+        outcome = await call(token, 'PATCH', `/actors/${someActor}`, { age: Math.floor(next() * 151) })
+      } else if (roll < 0.9 && mine.length > 0) {
+        const id = mine.splice(Math.floor(next() * mine.length), 1)[0]!
+        outcome = await call(token, 'DELETE', `/actors/${id}`)
+        if (outcome.status === 200) deleted.add(id)
+      } else if (roll < 0.95) {
+        outcome = await call(token, 'POST', '/movies', { title: `Load movie ${index}`, release_date: '2020-02-16' })
+        if (outcome.status === 201) createdMovies.add(outcome.json.created as number)
+      } else {
+        const movie = pick([...createdMovies, 1])!
+        outcome = await call(token, 'PUT', `/movies/${movie}/actors/${someActor}`, { fee: Math.round(next() * 1e6) / 100 })
+      }
+      count(ordinaryStatuses, outcome.status)
+    }
+  }
+
+  /** A runaway client: a bad page number (400, no database) as fast as it is answered; each counts against its limit. */
+  async function hotConnection() {
+    while (Date.now() < deadline) count(hotStatuses, (await call(hotToken, 'GET', '/actors?page=0')).status)
+  }
+
+  // Something to read from the start.
+  for (let i = 0; i < 50; i++) {
+    const { status, json } = await call(tokens[0]!, 'POST', '/actors', { name: `Seed ${i}`, age: 30 })
+    if (status === 201) created.add(json.created as number)
+  }
+  await Promise.all([
+    ...Array.from({ length: ordinary }, (_, i) => ordinaryConnection(i)),
+    ...Array.from({ length: HOT_CONNECTIONS }, () => hotConnection()),
+  ])
+  const elapsed = (Date.now() - started) / 1000
+
+  const total = (tally: Tally) => [...tally.values()].reduce((sum, n) => sum + n, 0)
+  const all = new Map(ordinaryStatuses)
+  for (const [status, n] of hotStatuses) all.set(status, (all.get(status) ?? 0) + n)
+  const fiveHundreds = [...all].filter(([status]) => status >= 500).reduce((sum, [, n]) => sum + n, 0)
+  console.log(`\nrequests: ${total(all)} in ${elapsed.toFixed(1)} s (${(total(all) / elapsed).toFixed(0)} req/s)`)
+  console.log(`ordinary subjects (${tokens.length}): ${show(ordinaryStatuses)}`)
+  console.log(`the subject over the limit: ${show(hotStatuses)}`)
+  console.log(`acknowledged: ${created.size} actors created, ${deleted.size} deleted, ${createdMovies.size} movies created`)
+
+  const db = new pg.Client({ connectionString: dev.databaseUrl })
+  await db.connect()
+  const present = new Set((await db.query<{ id: number }>('select id from actors')).rows.map((r) => r.id))
+  const presentMovies = new Set((await db.query<{ id: number }>('select id from movies')).rows.map((r) => r.id))
+  await db.end()
+  const lost = [...created].filter((id) => !deleted.has(id) && !present.has(id))
+  const lostMovies = [...createdMovies].filter((id) => !presentMovies.has(id))
+  const resurrected = [...deleted].filter((id) => present.has(id))
+
+  check(`the load was bounded: ${elapsed.toFixed(1)} s for ${SECONDS} s asked`, elapsed < SECONDS + 30)
+  check(`zero 5xx (${fiveHundreds})`, fiveHundreds === 0, serverErrors.join('\n    '))
+  check(
+    `zero lost acknowledged writes (${lost.length} actors, ${lostMovies.length} movies)`,
+    lost.length === 0 && lostMovies.length === 0,
+    `${lost.slice(0, 10)}`,
+  )
+  check(`no deleted row came back (${resurrected.length})`, resurrected.length === 0, `${resurrected.slice(0, 10)}`)
+  check(`no 429 for the ${tokens.length} subjects under the limit (${ordinaryStatuses.get(429) ?? 0})`, !ordinaryStatuses.has(429))
+  check(`the subject over the limit was limited (${hotStatuses.get(429) ?? 0} × 429)`, (hotStatuses.get(429) ?? 0) > 0)
+} catch (error) {
+  check('the load test ran to the end', false, String(error))
+} finally {
+  await dev.stop()
+}
+
+const failed = results.filter((r) => !r.ok).length
+console.log(`${results.length - failed} passed, ${failed} failed`)
+process.exit(failed === 0 ? 0 : 1)

@@ -1,0 +1,166 @@
+// The local SQL-over-HTTP endpoint against `pg` itself: the same statements,
+// through Neon's driver and the endpoint, and straight to Postgres, give the
+// same values, field types and error codes. Runs in Node (pg needs sockets).
+import { neon, neonConfig } from '@neondatabase/serverless'
+import pg from 'pg'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type SqlEndpoint, startSqlEndpoint } from '../../scripts/lib/sql-endpoint.ts'
+import { startTestDatabase, type TestDatabase } from './test-database.ts'
+
+let database: TestDatabase
+let endpoint: SqlEndpoint
+let direct: pg.Client
+let viaEndpoint: ReturnType<typeof neon<false, true>>
+
+beforeAll(async () => {
+  database = await startTestDatabase()
+  const { hostname, port } = new URL(database.url)
+  endpoint = await startSqlEndpoint({ target: { host: hostname, port: Number(port || 5432) } })
+  neonConfig.fetchEndpoint = () => endpoint.url
+  viaEndpoint = neon(database.url, { fullResults: true })
+  direct = new pg.Client({ connectionString: database.url })
+  await direct.connect()
+  await direct.query('truncate table castings, actors, movies restart identity cascade')
+  await direct.query(
+    `insert into actors (name, age, gender) values ('Zoë Ångström 🎬 名前', 0, 'Other'), ('O''Brien "quoted" \\ back', 150, 'Non-binary')`,
+  )
+  await direct.query(
+    `insert into movies (title, release_date) values ('Fargo', '1996-03-08'), ('Year one', '0001-01-01'), ('Far future', '9999-12-31')`,
+  )
+  await direct.query('insert into castings (movie_id, actor_id, fee) values (1, 1, 1234.5), (2, 1, 0), (1, 2, null), (3, 2, 9999999999.99)')
+})
+
+afterAll(async () => {
+  await direct?.end()
+  await endpoint?.close()
+  await database?.close()
+})
+
+const STATEMENTS: Array<[string, string, unknown[]]> = [
+  ['integers, text and unicode', 'select id, name, age, gender from actors order by id', []],
+  ['dates, including the extremes', 'select id, title, release_date from movies order by id', []],
+  ['numerics with two decimals, and null', 'select movie_id, actor_id, fee from castings order by movie_id, actor_id', []],
+  [
+    'parameters of every kind',
+    'select $1::int as i, $2::text as t, $3::date as d, $4::numeric(12,2) as n, $5::text as missing',
+    [42, 'né ✓', '2020-02-16', '12.30', null],
+  ],
+  ['booleans, bigints and hashes', "select exists (select 1 from actors) as b, count(*) as c, md5('x') as h from castings", []],
+  ['an empty result', 'select id from actors where false', []],
+  ['a write with returning', 'update actors set age = age where id = 1 returning id, name', []],
+]
+
+describe('the SQL endpoint speaks Neon’s wire format', () => {
+  it.each(STATEMENTS)('gives what pg gives: %s', async (_, query, params) => {
+    const [ours, theirs] = [await viaEndpoint.query(query, params), await direct.query(query, params)]
+    expect(ours.rows).toEqual(theirs.rows)
+    expect(ours.fields.map(({ name, dataTypeID }) => ({ name, dataTypeID }))).toEqual(
+      theirs.fields.map(({ name, dataTypeID }) => ({ name, dataTypeID })),
+    )
+    expect(ours.command).toBe(theirs.command)
+    expect(ours.rowCount).toBe(theirs.rowCount)
+  })
+
+  it.each([
+    ['a check constraint', "insert into actors (name, age) values ('Too old', 151)"],
+    ['a primary key', 'insert into castings (movie_id, actor_id) values (1, 1)'],
+    ['a foreign key', 'insert into castings (movie_id, actor_id) values (1, 999)'],
+    ['a syntax error', 'selec 1'],
+    ['an unknown table', 'select * from performers'],
+    ['a value of the wrong type', "select 'abc'::int"],
+  ])('answers the same error as pg: %s', async (_, query) => {
+    const ours = await viaEndpoint.query(query).then(
+      () => undefined,
+      (error: Record<string, unknown>) => error,
+    )
+    const theirs = await direct.query(query).then(
+      () => undefined,
+      (error: Record<string, unknown>) => error,
+    )
+    expect(ours).toBeDefined()
+    expect(ours?.code).toBe(theirs?.code)
+    expect(ours?.constraint).toBe(theirs?.constraint)
+    expect(ours?.message).toBe(theirs?.message)
+  })
+
+  it('runs a batch as one transaction: all of it, or none of it', async () => {
+    const [inserted, counted] = await viaEndpoint.transaction((sql) => [
+      sql`insert into movies (title, release_date) values ('Batch', '2001-01-01') returning id`,
+      sql`select count(*)::int as n from movies`,
+    ])
+    expect(inserted?.rows).toEqual([{ id: 4 }])
+    expect(counted?.rows).toEqual([{ n: 4 }])
+
+    const failed = await viaEndpoint
+      .transaction((sql) => [sql`insert into movies (title, release_date) values ('Rolled back', '2001-01-01')`, sql`select 1/0`])
+      .catch((error: { code?: string }) => error)
+    expect((failed as { code?: string }).code).toBe('22012')
+    expect((await direct.query("select count(*)::int as n from movies where title = 'Rolled back'")).rows).toEqual([{ n: 0 }])
+  })
+
+  it('honours the batch isolation headers: a read-only batch cannot write', async () => {
+    const failed = await viaEndpoint
+      .transaction((sql) => [sql`insert into movies (title, release_date) values ('Nope', '2001-01-01')`], {
+        isolationLevel: 'Serializable',
+        readOnly: true,
+      })
+      .catch((error: { code?: string }) => error)
+    expect((failed as { code?: string }).code).toBe('25006')
+  })
+
+  it('counts round trips and statements', async () => {
+    endpoint.stats(true)
+    await viaEndpoint.query('select 1')
+    await viaEndpoint.transaction((sql) => [sql`select 1`, sql`select 2`])
+    expect(endpoint.stats()).toEqual({ requests: 2, statements: 3 })
+  })
+})
+
+describe('the SQL endpoint is not reachable from a web page', () => {
+  const post = (url: string, headers: Record<string, string> = {}) =>
+    fetch(url, {
+      method: 'POST',
+      headers: { 'Neon-Connection-String': database.url, 'Neon-Array-Mode': 'true', 'Neon-Raw-Text-Output': 'true', ...headers },
+      body: JSON.stringify({ query: 'select 1', params: [] }),
+    })
+
+  it('answers the driver', async () => {
+    expect((await post(endpoint.url)).status).toBe(200)
+  })
+
+  it('refuses a request that carries an Origin header', async () => {
+    const response = await post(endpoint.url, { Origin: 'https://evil.example' })
+    expect(response.status).toBe(403)
+  })
+
+  it('refuses a request without this run’s secret', async () => {
+    const { origin } = new URL(endpoint.url)
+    expect((await post(`${origin}/sql`)).status).toBe(404)
+    expect((await post(`${origin}/not-the-secret/sql`)).status).toBe(404)
+  })
+
+  it('listens on the loopback address only', () => {
+    expect(new URL(endpoint.url).hostname).toBe('127.0.0.1')
+  })
+})
+
+describe('the SQL endpoint’s failure modes, as the driver sees them', () => {
+  it.each([
+    ['down', /Error connecting to database/],
+    ['error', /Server error \(HTTP status 503\)/],
+    ['garbled', /JSON/],
+  ] as const)('%s: the driver fails without a SQLSTATE, then recovers', async (mode, message) => {
+    await endpoint.setMode(mode)
+    try {
+      const error = await viaEndpoint.query('select 1').then(
+        () => undefined,
+        (failure: Error & { code?: unknown }) => failure,
+      )
+      expect(error?.message).toMatch(message)
+      expect(error?.code).toBeUndefined()
+    } finally {
+      await endpoint.setMode('up')
+    }
+    expect((await viaEndpoint.query('select 1 as one')).rows).toEqual([{ one: 1 }])
+  })
+})
