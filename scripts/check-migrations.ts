@@ -14,10 +14,11 @@ import { drizzle } from 'drizzle-orm/node-postgres'
 import { migrate } from 'drizzle-orm/node-postgres/migrator'
 import pg from 'pg'
 import { migrationsFolder, root } from './lib/paths.ts'
+import { createScratchDatabase, type ScratchDatabase } from './lib/scratch-database.ts'
 
 const serverUrl = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test'
 const work = mkdtempSync(join(tmpdir(), 'casting-migrations-'))
-const databases: string[] = []
+const databases: ScratchDatabase[] = []
 let passed = 0
 let failed = 0
 
@@ -65,12 +66,9 @@ async function withClient<T>(url: string, body: (client: pg.Client) => Promise<T
 
 /** A new, empty database on the server; dropped at the end. */
 async function freshDatabase() {
-  const name = `casting_migrations_${process.pid}_${Date.now()}_${databases.length}`
-  await withClient(serverUrl, (admin) => admin.query(`create database ${name}`))
-  databases.push(name)
-  const url = new URL(serverUrl)
-  url.pathname = `/${name}`
-  return url.toString()
+  const database = await createScratchDatabase(serverUrl, 'casting_migrations', { migrate: false })
+  databases.push(database)
+  return database.url
 }
 
 const migrateTo = (url: string, folder: string) => withClient(url, (client) => migrate(drizzle({ client }), { migrationsFolder: folder }))
@@ -190,9 +188,8 @@ try {
     })
   })
 } finally {
-  await withClient(serverUrl, async (admin) => {
-    for (const name of databases) await admin.query(`drop database if exists ${name} with (force)`)
-  }).catch((error: unknown) => console.error(`could not drop ${databases.join(', ')}: ${String(error)}`))
+  for (const database of databases)
+    await database.drop().catch((error: unknown) => console.error(`could not drop a database: ${String(error)}`))
   rmSync(work, { recursive: true, force: true })
 }
 
