@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm'
 import { Hono } from 'hono'
 import { timeout } from 'hono/timeout'
-import { z } from 'zod'
+import * as z from 'zod'
 import type { AppEnv } from '../env'
 import { databaseUnavailable } from '../errors'
 import { operation } from '../openapi'

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { pagingSchema, successSchema, withoutNul } from './common'
 import { ageParam, checkCursor, pagingParams, sortParam, textParam } from './listing'
 

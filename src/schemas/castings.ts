@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { actorSchema } from './actors'
 import { successSchema } from './common'
 import { movieSchema } from './movies'

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 
 /** Ids are positive 32-bit integers (API.md section 1). */
 export const MAX_ID = 2_147_483_647

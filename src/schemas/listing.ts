@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { integerParam, MAX_ID, positiveIntParam, withoutNul } from './common'
 import { dateString } from './dates'
 
