@@ -2,8 +2,10 @@
 // 64 connections, reads and writes. Most requests are spread over enough
 // token subjects that the rate limit never bites; one subject goes over it.
 // Afterwards the database is read directly: every acknowledged create is
-// there, and no acknowledged delete came back.
+// there, and no acknowledged delete came back. Every response is checked
+// against /openapi.json by Prism's validator (scripts/lib/contract.ts).
 import pg from 'pg'
+import { loadContract } from '../../scripts/lib/contract.ts'
 import { mintDevToken } from '../../scripts/lib/dev-issuer.ts'
 import { startDevServer } from '../../scripts/lib/dev-server.ts'
 
@@ -43,6 +45,7 @@ const show = (tally: Tally) =>
 console.log(`# npm run test:load: ${SECONDS} s, ${CONNECTIONS} connections, seed ${SEED} (LOAD_SEED=${SEED} repeats it)`)
 const dev = await startDevServer()
 try {
+  const contract = await loadContract(`${dev.base}/openapi.json`)
   const ordinary = CONNECTIONS - HOT_CONNECTIONS
   const tokens = await Promise.all(
     Array.from({ length: ordinary * SUBJECTS_PER_CONNECTION }, (_, i) =>
@@ -61,7 +64,7 @@ try {
   const started = Date.now()
 
   const call = async (token: string, method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${dev.base}${path}`, {
+    const response = await contract.fetch(`${dev.base}${path}`, {
       method,
       headers: { Authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -141,6 +144,15 @@ try {
   const lostMovies = [...createdMovies].filter((id) => !presentMovies.has(id))
   const resurrected = [...deleted].filter((id) => present.has(id))
 
+  const flagged = contract.exchanges.filter((exchange) => exchange.violations.length > 0)
+  check(
+    `every response matched /openapi.json (${contract.exchanges.length} checked, ${flagged.length} flagged)`,
+    contract.exchanges.length >= total(all) && flagged.length === 0,
+    flagged
+      .slice(0, 3)
+      .map((e) => `${e.method} ${e.path} ${e.status}: ${e.violations.join('; ')}`)
+      .join('\n    '),
+  )
   check(`the load was bounded: ${elapsed.toFixed(1)} s for ${SECONDS} s asked`, elapsed < SECONDS + 30)
   check(`zero 5xx (${fiveHundreds})`, fiveHundreds === 0, serverErrors.join('\n    '))
   check(
