@@ -1,6 +1,6 @@
 import { etag, RETAINED_304_HEADERS } from 'hono/etag'
 import { createMiddleware } from 'hono/factory'
-import { z } from 'zod'
+import * as z from 'zod'
 import type { AppEnv } from './env'
 import { ApiError } from './errors'
 import { answers, documented } from './openapi'
