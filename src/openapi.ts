@@ -1,7 +1,7 @@
 import type { Context, Env, Hono, MiddlewareHandler, ValidationTargets } from 'hono'
 import { findTargetHandler } from 'hono/utils/handler'
 import { type DescribeRouteOptions, describeRoute, type GenerateSpecOptions, generateSpecs, resolver, uniqueSymbol } from 'hono-openapi'
-import type { z } from 'zod'
+import type * as z from 'zod'
 import { errorSchema } from './schemas/common'
 
 // The OpenAPI document is read off the app: each route's validators, its

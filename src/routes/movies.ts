@@ -1,5 +1,5 @@
 import { Hono } from 'hono'
-import type { z } from 'zod'
+import type * as z from 'zod'
 import { requirePermission } from '../auth/require-permission'
 import { etagHeader, ifMatch, notModified, whyNothingWritten } from '../conditional'
 import type { AppEnv } from '../env'
