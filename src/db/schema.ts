@@ -1,22 +1,28 @@
 import { sql } from 'drizzle-orm'
 import { check, date, index, integer, numeric, pgTable, primaryKey, varchar } from 'drizzle-orm/pg-core'
+import { DEFAULT_GENDER, FEE_PRECISION, FEE_SCALE, MAX_AGE, MAX_GENDER, MAX_NAME, MAX_TITLE, MIN_AGE } from '../schemas/limits'
 
 // The rules of API.md section 1 are enforced here as well as in the zod
 // schemas: the database is the last line, whoever writes to it. Properties are
 // named as the API's JSON fields, so rows are responses without a mapping.
+// The limits come from src/schemas/limits.ts, as the zod schemas' do; they are
+// written into the SQL as literals, so the migrations stay plain DDL.
+
+/** A number as SQL text, not a bound parameter: DDL takes no parameters. */
+const literal = (value: number) => sql.raw(String(value))
 
 export const actors = pgTable(
   'actors',
   {
     id: integer().primaryKey().generatedAlwaysAsIdentity(),
-    name: varchar({ length: 100 }).notNull(),
+    name: varchar({ length: MAX_NAME }).notNull(),
     age: integer().notNull(),
-    gender: varchar({ length: 30 }).notNull().default('Other'),
+    gender: varchar({ length: MAX_GENDER }).notNull().default(DEFAULT_GENDER),
   },
   (t) => [
-    check('actors_name_trimmed', sql`${t.name} = btrim(${t.name}) and char_length(${t.name}) between 1 and 100`),
-    check('actors_age_range', sql`${t.age} between 0 and 150`),
-    check('actors_gender_trimmed', sql`${t.gender} = btrim(${t.gender}) and char_length(${t.gender}) between 1 and 30`),
+    check('actors_name_trimmed', sql`${t.name} = btrim(${t.name}) and char_length(${t.name}) between 1 and ${literal(MAX_NAME)}`),
+    check('actors_age_range', sql`${t.age} between ${literal(MIN_AGE)} and ${literal(MAX_AGE)}`),
+    check('actors_gender_trimmed', sql`${t.gender} = btrim(${t.gender}) and char_length(${t.gender}) between 1 and ${literal(MAX_GENDER)}`),
     // Listing (API.md Part B): `q` is a case-insensitive substring (trigrams),
     // `gender` a case-insensitive match, `min_age`/`max_age` a range, and each
     // sort is by (field, id) so a page is an index range scan.
@@ -31,11 +37,11 @@ export const movies = pgTable(
   'movies',
   {
     id: integer().primaryKey().generatedAlwaysAsIdentity(),
-    title: varchar({ length: 200 }).notNull(),
+    title: varchar({ length: MAX_TITLE }).notNull(),
     release_date: date({ mode: 'string' }).notNull(),
   },
   (t) => [
-    check('movies_title_trimmed', sql`${t.title} = btrim(${t.title}) and char_length(${t.title}) between 1 and 200`),
+    check('movies_title_trimmed', sql`${t.title} = btrim(${t.title}) and char_length(${t.title}) between 1 and ${literal(MAX_TITLE)}`),
     index('movies_title_trgm_idx').using('gin', t.title.op('gin_trgm_ops')),
     index('movies_title_id_idx').on(t.title, t.id),
     index('movies_release_date_id_idx').on(t.release_date, t.id),
@@ -51,7 +57,7 @@ export const castings = pgTable(
     actor_id: integer()
       .notNull()
       .references(() => actors.id, { onDelete: 'cascade' }),
-    fee: numeric({ precision: 12, scale: 2, mode: 'number' }),
+    fee: numeric({ precision: FEE_PRECISION, scale: FEE_SCALE, mode: 'number' }),
   },
   (t) => [
     primaryKey({ columns: [t.movie_id, t.actor_id] }),

@@ -1,37 +1,38 @@
 import * as z from 'zod'
 import { pagingSchema, successSchema, withoutNul } from './common'
+import { DEFAULT_GENDER, MAX_AGE, MAX_GENDER, MAX_NAME, MIN_AGE } from './limits'
 import { ageParam, checkCursor, pagingParams, sortParam, textParam } from './listing'
 
-const NAME_RULE = 'name must be a string of 1 to 100 characters.'
-const AGE_RULE = 'age must be an integer between 0 and 150.'
-const GENDER_RULE = 'gender must be a string of 1 to 30 characters.'
+const NAME_RULE = `name must be a string of 1 to ${MAX_NAME} characters.`
+const AGE_RULE = `age must be an integer between ${MIN_AGE} and ${MAX_AGE}.`
+const GENDER_RULE = `gender must be a string of 1 to ${MAX_GENDER} characters.`
 
 // Missing and null read the same, as in the original: nothing was provided.
 const name = z
   .string({ error: (issue) => (issue.input == null ? 'no name provided.' : NAME_RULE) })
   .trim()
   .min(1, { error: 'no name provided.' })
-  .max(100, { error: NAME_RULE })
+  .max(MAX_NAME, { error: NAME_RULE })
   .refine(...withoutNul('name'))
 const age = z
   .number({ error: (issue) => (issue.input == null ? 'no age provided.' : AGE_RULE) })
   .int({ error: AGE_RULE })
-  .min(0, { error: AGE_RULE })
-  .max(150, { error: AGE_RULE })
+  .min(MIN_AGE, { error: AGE_RULE })
+  .max(MAX_AGE, { error: AGE_RULE })
 const gender = z
   .string({ error: GENDER_RULE })
   .trim()
   .min(1, { error: GENDER_RULE })
-  .max(30, { error: GENDER_RULE })
+  .max(MAX_GENDER, { error: GENDER_RULE })
   .refine(...withoutNul('gender'))
 
-export const createActorSchema = z.strictObject({ name, age, gender: gender.default('Other') })
+export const createActorSchema = z.strictObject({ name, age, gender: gender.default(DEFAULT_GENDER) })
 export const updateActorSchema = z.strictObject({ name: name.optional(), age: age.optional(), gender: gender.optional() })
 
 export const listActorsQuery = z
   .object({
-    q: textParam('q', 100).optional(),
-    gender: textParam('gender', 30).optional(),
+    q: textParam('q', MAX_NAME).optional(),
+    gender: textParam('gender', MAX_GENDER).optional(),
     min_age: ageParam('min_age').optional(),
     max_age: ageParam('max_age').optional(),
     sort: sortParam(['id', 'name', 'age']).optional(),
@@ -40,7 +41,7 @@ export const listActorsQuery = z
   .superRefine(checkCursor)
 
 export const actorSchema = z
-  .object({ id: z.int32().positive(), name: z.string(), age: z.int().min(0).max(150), gender: z.string() })
+  .object({ id: z.int32().positive(), name: z.string(), age: z.int().min(MIN_AGE).max(MAX_AGE), gender: z.string() })
   .meta({ id: 'Actor', example: { id: 1, name: 'Matthew', age: 25, gender: 'Male' } })
 
 export type CreateActor = z.output<typeof createActorSchema>

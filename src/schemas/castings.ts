@@ -1,18 +1,18 @@
 import * as z from 'zod'
 import { actorSchema } from './actors'
 import { successSchema } from './common'
+import { FEE_SCALE, MAX_FEE } from './limits'
 import { movieSchema } from './movies'
 
-/** numeric(12, 2): ten digits before the point, two after. */
-export const MAX_FEE = 9_999_999_999.99
-const FEE_RULE = 'fee must be a number from 0 to 9999999999.99 with at most 2 decimals, or null.'
+const FEE_RULE = `fee must be a number from 0 to ${MAX_FEE} with at most ${FEE_SCALE} decimals, or null.`
+// Decimal places as written: 0.1 + 0.2 fails, 19.99 passes, 1e-7 fails.
+const FEE_DIGITS = new RegExp(`^\\d+(\\.\\d{1,${FEE_SCALE}})?$`)
 
 const fee = z
   .number({ error: FEE_RULE })
   .min(0, { error: FEE_RULE })
   .max(MAX_FEE, { error: FEE_RULE })
-  // Decimal places as written: 0.1 + 0.2 fails, 19.99 passes, 1e-7 fails.
-  .refine((value) => /^\d+(\.\d{1,2})?$/.test(String(value)), { error: FEE_RULE })
+  .refine((value) => FEE_DIGITS.test(String(value)), { error: FEE_RULE })
   .nullable()
 
 export const putCastingSchema = z.strictObject({ fee: fee.default(null) })

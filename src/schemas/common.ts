@@ -1,7 +1,5 @@
 import * as z from 'zod'
-
-/** Ids are positive 32-bit integers (API.md section 1). */
-export const MAX_ID = 2_147_483_647
+import { MAX_ID, MAX_PER_PAGE } from './limits'
 
 /** A canonical positive 32-bit integer, or undefined for anything else. */
 export function toId(raw: string): number | undefined {
@@ -53,7 +51,7 @@ export const errorSchema = z
 /** The paging fields of a list: `page` for page numbers, `next_after` for a cursor. */
 export const pagingSchema = z.object({
   page: z.int().positive().optional().meta({ description: 'The page number; absent when paging by cursor.' }),
-  per_page: z.int().min(1).max(100),
+  per_page: z.int().min(1).max(MAX_PER_PAGE),
   total: z.int().min(0).meta({ description: 'How many rows match the filters, on all pages.' }),
   next_after: z
     .int32()

@@ -1,10 +1,7 @@
 import * as z from 'zod'
-import { integerParam, MAX_ID, positiveIntParam, withoutNul } from './common'
+import { integerParam, positiveIntParam, withoutNul } from './common'
 import { dateString } from './dates'
-
-/** Rows per page unless `per_page` says otherwise, and its bound (API.md Part B). */
-export const DEFAULT_PER_PAGE = 10
-export const MAX_PER_PAGE = 100
+import { DEFAULT_PER_PAGE, MAX_AGE, MAX_ID, MAX_PER_PAGE, MIN_AGE } from './limits'
 
 const boundedInt = (name: string, min: number, max: number) =>
   integerParam(`${name} must be an integer between ${min} and ${max}.`, min, max, 4)
@@ -19,7 +16,7 @@ export const textParam = (name: string, max: number) => {
 
 export const dateParam = (name: string) => dateString(`${name} must be a date (YYYY-MM-DD).`)
 
-export const ageParam = (name: string) => boundedInt(name, 0, 150)
+export const ageParam = (name: string) => boundedInt(name, MIN_AGE, MAX_AGE)
 
 /** `sort`: one of `fields`, `-` first for descending. */
 export function sortParam<const Field extends string>(fields: readonly [Field, ...Field[]]) {

@@ -1,16 +1,17 @@
 import * as z from 'zod'
 import { pagingSchema, successSchema, withoutNul } from './common'
 import { dateString } from './dates'
+import { MAX_TITLE } from './limits'
 import { checkCursor, dateParam, pagingParams, sortParam, textParam } from './listing'
 
-const TITLE_RULE = 'title must be a string of 1 to 200 characters.'
+const TITLE_RULE = `title must be a string of 1 to ${MAX_TITLE} characters.`
 const DATE_RULE = 'release_date must be a date (YYYY-MM-DD).'
 
 const title = z
   .string({ error: (issue) => (issue.input == null ? 'no title provided.' : TITLE_RULE) })
   .trim()
   .min(1, { error: 'no title provided.' })
-  .max(200, { error: TITLE_RULE })
+  .max(MAX_TITLE, { error: TITLE_RULE })
   .refine(...withoutNul('title'))
 const releaseDate = dateString(DATE_RULE, 'no "release_date" provided.').meta({
   description: '`YYYY-MM-DD`, an ISO 8601 date-time (its date part is kept), or an HTTP-date.',
@@ -22,7 +23,7 @@ export const updateMovieSchema = z.strictObject({ title: title.optional(), relea
 
 export const listMoviesQuery = z
   .object({
-    q: textParam('q', 200).optional(),
+    q: textParam('q', MAX_TITLE).optional(),
     released_from: dateParam('released_from').optional(),
     released_to: dateParam('released_to').optional(),
     sort: sortParam(['id', 'title', 'release_date']).optional(),

@@ -1,0 +1,24 @@
+// The limits of API.md section 1 and Part B, named once: the zod schemas check
+// them and word their messages with them, and src/db/schema.ts builds its
+// column types and check constraints from them, so the two cannot drift.
+
+/** An actor's name: 1 to this many characters, after trimming. */
+export const MAX_NAME = 100
+/** An actor's gender: 1 to this many characters, after trimming. */
+export const MAX_GENDER = 30
+/** The gender of an actor created without one. */
+export const DEFAULT_GENDER = 'Other'
+/** An actor's age, in whole years. */
+export const MIN_AGE = 0
+export const MAX_AGE = 150
+/** A movie's title: 1 to this many characters, after trimming. */
+export const MAX_TITLE = 200
+/** A casting's fee is numeric(12, 2): ten digits before the point, two after. */
+export const FEE_PRECISION = 12
+export const FEE_SCALE = 2
+export const MAX_FEE = 9_999_999_999.99
+/** Ids are positive 32-bit integers. */
+export const MAX_ID = 2_147_483_647
+/** Rows per page unless `per_page` says otherwise, and its bound. */
+export const DEFAULT_PER_PAGE = 10
+export const MAX_PER_PAGE = 100
