@@ -1,8 +1,6 @@
 import { asc, desc, type SQL } from 'drizzle-orm'
 import type { PgColumn } from 'drizzle-orm/pg-core'
-
-export type Paging = { page?: number; per_page: number; after?: number }
-export type Sort = { field: string; descending: boolean }
+import type { Paging, Sort } from '../schemas/listing'
 
 /** ORDER BY the sort field, then id in the same direction, so (field, id) indexes serve it. */
 export function ordering(columns: Record<string, PgColumn>, sort: Sort | undefined): SQL[] {

@@ -38,11 +38,16 @@ export const pagingParams = {
   after: integerParam(`after must be an integer from 0 to ${MAX_ID}.`, 0, MAX_ID).optional(),
 }
 
+/** `page`, `per_page` and `after` as the queries read them. */
+export type Paging = z.output<z.ZodObject<typeof pagingParams>>
+/** A validated `sort`: the field, and whether it runs backwards. */
+export type Sort = z.output<ReturnType<typeof sortParam>>
+
 /**
  * A cursor walks in id order from where it was; a page number or another
  * order would contradict it, so the combination is refused, not ignored.
  */
-export function checkCursor(query: { page?: number; after?: number; sort?: { field: string; descending: boolean } }, ctx: z.RefinementCtx) {
+export function checkCursor(query: Paging & { sort?: Sort }, ctx: z.RefinementCtx) {
   if (query.after === undefined) return
   if (query.page !== undefined) ctx.addIssue({ code: 'custom', path: ['page'], message: 'page must be absent when after is given.' })
   else if (query.sort && (query.sort.field !== 'id' || query.sort.descending)) {
