@@ -3,9 +3,10 @@ import { sql } from 'drizzle-orm'
 import fc from 'fast-check'
 import { generateKeyPair } from 'jose'
 import { describe, expect, inject, it } from 'vitest'
+import type { Database as Db } from '../src/db/client'
 import { actors, castings, movies } from '../src/db/schema'
 import app from '../src/index'
-import { type Db, tokenFor, withDb } from './helpers'
+import { tokenFor, withDb } from './helpers'
 
 // Property-based fuzzing over every route: whatever arrives, the answer is
 // never a 500 (nor a 503 while the database is up), every error is exactly the

@@ -63,10 +63,8 @@ export async function tokenFor(role: Role | null, options: TokenOptions = {}) {
   return jwt.sign(key)
 }
 
-export type Db = Database
-
 /** Direct database access for arranging and inspecting data, outside the API (the Worker's own client). */
-export async function withDb<T>(work: (db: Db) => Promise<T>): Promise<T> {
+export async function withDb<T>(work: (db: Database) => Promise<T>): Promise<T> {
   return work(databaseFor(bindings))
 }
 

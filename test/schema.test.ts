@@ -1,14 +1,15 @@
 import { sql } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
+import type { Database } from '../src/db/client'
 import { actors, castings, movies } from '../src/db/schema'
-import { type Db, withDb } from './helpers'
+import { withDb } from './helpers'
 
 // The database enforces API.md section 1 by itself, whoever writes to it.
 // Each case asserts the SQLSTATE, so a failure for another reason would not pass.
 
 const sqlState = (error: unknown) => (error as { cause?: { code?: string } }).cause?.code
 
-async function rejects(statement: (db: Db) => Promise<unknown>) {
+async function rejects(statement: (db: Database) => Promise<unknown>) {
   const error = await withDb(statement).then(
     () => undefined,
     (e: unknown) => e,
