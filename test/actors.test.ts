@@ -1,9 +1,7 @@
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { actors } from '../src/db/schema'
-import { callJson, tokenFor, withDb } from './helpers'
-
-const producer = () => tokenFor('producer')
+import { callJson, producer, withDb } from './helpers'
 
 async function insertActors(count: number) {
   return withDb((db) =>

@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { actors, castings, movies } from '../src/db/schema'
-import { call, callJson, tokenFor, withDb } from './helpers'
-
-const producer = () => tokenFor('producer')
+import { call, callJson, producer, tokenFor, withDb } from './helpers'
 
 /** Movies 1-2 and actors 1-3, no castings. */
 async function arrange() {

@@ -3,9 +3,7 @@ import { PgDialect } from 'drizzle-orm/pg-core'
 import { describe, expect, it } from 'vitest'
 import { actors, movies } from '../src/db/schema'
 import { hashMatches } from '../src/queries/changes'
-import { call, callJson, tokenFor, withDb } from './helpers'
-
-const producer = () => tokenFor('producer')
+import { call, callJson, producer, tokenFor, withDb } from './helpers'
 
 async function oneActor() {
   await withDb((db) => db.insert(actors).values({ name: 'Ada', age: 30, gender: 'Female' }))

@@ -63,6 +63,9 @@ export async function tokenFor(role: Role | null, options: TokenOptions = {}) {
   return jwt.sign(key)
 }
 
+/** A producer's token, the role that may do everything: the usual caller of a test that is not about permissions. */
+export const producer = () => tokenFor('producer')
+
 /** Direct database access for arranging and inspecting data, outside the API (the Worker's own client). */
 export async function withDb<T>(work: (db: Database) => Promise<T>): Promise<T> {
   return work(databaseFor(bindings))

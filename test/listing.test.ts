@@ -1,12 +1,10 @@
 import { inArray, sql } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { actors, movies } from '../src/db/schema'
-import { callJson, tokenFor, withDb } from './helpers'
+import { callJson, producer, tokenFor, withDb } from './helpers'
 
 // API.md Part B "Listing: filters, sort, page size, cursor", and section 2's
 // 400 for an invalid query parameter.
-
-const producer = () => tokenFor('producer')
 
 type Actor = { id: number; name: string; age: number; gender: string }
 type Movie = { id: number; title: string; release_date: string }

@@ -1,9 +1,7 @@
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { movies } from '../src/db/schema'
-import { callJson, tokenFor, withDb } from './helpers'
-
-const producer = () => tokenFor('producer')
+import { callJson, producer, withDb } from './helpers'
 
 async function insertMovies(count: number) {
   return withDb((db) =>
