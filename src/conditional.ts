@@ -14,8 +14,8 @@ import { answers, documented } from './openapi'
 export type IfMatch = { any: true } | { any: false; tags: string[] } | undefined
 
 /** API.md, "Conditional requests": the bound on what one If-Match may ask of the database. */
-export const MAX_IF_MATCH_TAGS = 16
-export const MAX_IF_MATCH_BYTES = 2048
+const MAX_IF_MATCH_TAGS = 16
+const MAX_IF_MATCH_BYTES = 2048
 const TOO_MANY_TAGS = `If-Match must name at most ${MAX_IF_MATCH_TAGS} entity-tags.`
 
 // A list member: an entity-tag (its quotes may hold a comma), or whatever else stands between commas.

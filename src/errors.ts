@@ -45,7 +45,7 @@ const UNAVAILABLE_SQLSTATE = /^(08|53|57|58)/
  * was refused, failed, timed out or answered something that is not Neon's
  * format.
  */
-export function isDatabaseUnavailable(error: unknown): boolean {
+function isDatabaseUnavailable(error: unknown): boolean {
   if (!(error instanceof DrizzleQueryError || error instanceof NeonDbError)) return false
   const sqlState = sqlStateOf(error)
   return sqlState === undefined || UNAVAILABLE_SQLSTATE.test(sqlState)
@@ -62,7 +62,7 @@ export function sqlStateOf(error: unknown): string | undefined {
 const MAX_LOGGED_MESSAGE = 300
 
 /** The first `max` characters (whole code points) of `text`, and `…` if there were more. */
-export function cut(text: string, max: number): string {
+function cut(text: string, max: number): string {
   if (text.length <= max) return text
   // A code point is at most two code units: no need to split a 600 KB text to cut it.
   const chars = Array.from(text.slice(0, 2 * max + 2))

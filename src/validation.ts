@@ -8,7 +8,7 @@ import { type Answer, answers, documented } from './openapi'
 import { pathId } from './schemas/common'
 
 /** API.md section 2: larger bodies answer 413. */
-export const MAX_BODY_BYTES = 64 * 1024
+const MAX_BODY_BYTES = 64 * 1024
 
 type Issue = z.core.$ZodIssue
 

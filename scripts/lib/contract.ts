@@ -15,7 +15,7 @@ const route = (prismRouter as unknown as { default: typeof prismRouter }).defaul
 type HttpMethod = 'get' | 'put' | 'post' | 'delete' | 'options' | 'head' | 'patch' | 'trace'
 
 /** One request and what the validator said of its response. */
-export type Exchange = {
+type Exchange = {
   /** The documented operation, as `GET /actors/{id}`; undefined when no operation matches (unknown route or method). */
   operation?: string
   method: string

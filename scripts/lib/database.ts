@@ -10,7 +10,7 @@ import { migrateServer } from './migrate.ts'
 import { dataDir, devServerFile } from './paths.ts'
 import { startEmbeddedPostgres } from './pglite.ts'
 
-export type AnyDatabase = PgDatabase<PgQueryResultHKT, typeof schema>
+type AnyDatabase = PgDatabase<PgQueryResultHKT, typeof schema>
 
 /**
  * The database `npm run dev` serves, for Node-side scripts (seed, migrate):

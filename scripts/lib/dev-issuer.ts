@@ -16,7 +16,7 @@ export const DEV_AUDIENCE = 'casting-agency-api'
 
 type KeyFile = { kid: string; privateJwk: JWK; publicJwk: JWK }
 
-async function loadOrCreateKeys(folder = dataDir): Promise<KeyFile> {
+async function loadOrCreateKeys(folder: string): Promise<KeyFile> {
   const keyFile = join(folder, 'dev-issuer.json')
   if (existsSync(keyFile)) return JSON.parse(readFileSync(keyFile, 'utf8')) as KeyFile
   const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true })
@@ -31,7 +31,7 @@ async function loadOrCreateKeys(folder = dataDir): Promise<KeyFile> {
   return keys
 }
 
-export async function startDevIssuer(folder = dataDir) {
+export async function startDevIssuer(folder: string) {
   const keys = await loadOrCreateKeys(folder)
   const body = JSON.stringify({ keys: [keys.publicJwk] })
   const server = createServer((request, response) => {
@@ -60,7 +60,7 @@ export async function startDevIssuer(folder = dataDir) {
  */
 export async function mintDevToken(
   role: Role,
-  { expiresIn = '24h', folder = dataDir, permissions = [...ROLES[role]] as string[], subject = `dev|${role}` } = {},
+  { folder = dataDir, permissions = [...ROLES[role]] as string[], subject = `dev|${role}` } = {},
 ) {
   const keys = await loadOrCreateKeys(folder)
   const key = await importJWK(keys.privateJwk, 'RS256')
@@ -70,6 +70,6 @@ export async function mintDevToken(
     .setAudience(explicitConfig().AUTH0_AUDIENCE ?? DEV_AUDIENCE)
     .setSubject(subject)
     .setIssuedAt()
-    .setExpirationTime(expiresIn)
+    .setExpirationTime('24h')
     .sign(key)
 }

@@ -4,7 +4,7 @@ import { parseEnv } from 'node:util'
 import { root } from './paths.ts'
 
 /** Configuration keys the Worker reads (API.md section 4, plus the local SQL endpoint). */
-export const CONFIG_KEYS = [
+const CONFIG_KEYS = [
   'DATABASE_URL',
   'DATABASE_HTTP_ENDPOINT',
   'AUTH0_DOMAIN',

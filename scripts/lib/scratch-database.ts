@@ -4,7 +4,7 @@ import { migrateServer } from './migrate.ts'
 export type ScratchDatabase = { url: string; drop(): Promise<void> }
 
 /** Runs one statement on `serverUrl` in a connection of its own. */
-export async function runOn(serverUrl: string, statement: string) {
+async function runOn(serverUrl: string, statement: string) {
   const client = new pg.Client({ connectionString: serverUrl })
   await client.connect()
   try {

@@ -61,7 +61,7 @@ const RAW_TEXT = { getTypeParser: () => (value: string) => value }
 /** A bounded body: the driver's statements are small; a page that posts megabytes is not ours. */
 const MAX_BODY_BYTES = 1024 * 1024
 
-export type SqlEndpointOptions = {
+type SqlEndpointOptions = {
   /** Where the connections go, whatever host the connection string names. */
   target: Target
   /** Bounds every statement on the server, as Neon's compute would cancel it. */

@@ -1,7 +1,7 @@
 import { ApiError } from '../errors'
 
 /** The period of the `[[ratelimits]]` binding in wrangler.toml, in seconds: the longest a limited client waits. */
-export const RATE_LIMIT_PERIOD_S = 60
+const RATE_LIMIT_PERIOD_S = 60
 
 export const tooManyRequests = () => new ApiError(429, 'too many requests.', { headers: { 'Retry-After': String(RATE_LIMIT_PERIOD_S) } })
 

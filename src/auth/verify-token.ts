@@ -8,7 +8,7 @@ const MAX_TOKEN_LENGTH = 8_192
 /** Clock skew allowed on `exp`, `nbf` and `iat` (API.md section 3). */
 const CLOCK_TOLERANCE_S = 60
 
-export type AuthConfig = { issuer: string; audience: string; jwksUrl: string }
+type AuthConfig = { issuer: string; audience: string; jwksUrl: string }
 
 /** Section 4's configuration, with its defaults; undefined if it is incomplete or unsafe. */
 export function authConfig(env: Bindings): AuthConfig | undefined {
@@ -29,7 +29,7 @@ export function authConfig(env: Bindings): AuthConfig | undefined {
 }
 
 /** A 401 with the contract's message and RFC 6750's challenge. */
-export function unauthorized(message: string, tokenSent: boolean) {
+function unauthorized(message: string, tokenSent: boolean) {
   return new ApiError(401, message, {
     headers: { 'WWW-Authenticate': tokenSent ? 'Bearer error="invalid_token"' : 'Bearer' },
   })

@@ -67,7 +67,3 @@ export const castings = pgTable(
     check('castings_fee_not_negative', sql`${t.fee} >= 0`),
   ],
 )
-
-export type ActorRow = typeof actors.$inferSelect
-export type MovieRow = typeof movies.$inferSelect
-export type CastingRow = typeof castings.$inferSelect

@@ -5,7 +5,7 @@ import type { AppEnv } from '../env'
 import { openAPIDocument, operation } from '../openapi'
 
 /** Where the Scalar bundle is served from: this Worker's static assets, never a CDN. */
-export const SCALAR_SCRIPT = '/docs/scalar.js'
+const SCALAR_SCRIPT = '/docs/scalar.js'
 
 /** GET /openapi.json, generated from `app`'s routes, and GET /docs, Scalar's reference rendered from it. */
 export const docs = (app: Hono<AppEnv>) =>

@@ -17,11 +17,11 @@ const fee = z
 
 export const putCastingSchema = z.strictObject({ fee: fee.default(null) })
 
-export const castingSchema = z
+const castingSchema = z
   .object({ movie_id: z.int32().positive(), actor_id: z.int32().positive(), fee: z.number().nullable() })
   .meta({ id: 'Casting', example: { movie_id: 1, actor_id: 2, fee: 500 } })
-export const castMemberSchema = actorSchema.extend({ fee: z.number().nullable() })
-export const filmographyEntrySchema = movieSchema.extend({ fee: z.number().nullable() })
+const castMemberSchema = actorSchema.extend({ fee: z.number().nullable() })
+const filmographyEntrySchema = movieSchema.extend({ fee: z.number().nullable() })
 
 export const castResponse = successSchema.extend({ movie_id: z.int32().positive(), cast: z.array(castMemberSchema) })
 export const filmographyResponse = successSchema.extend({ actor_id: z.int32().positive(), movies: z.array(filmographyEntrySchema) })

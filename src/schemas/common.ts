@@ -2,7 +2,7 @@ import * as z from 'zod'
 import { MAX_ID, MAX_PER_PAGE } from './limits'
 
 /** A canonical positive 32-bit integer, or undefined for anything else. */
-export function toId(raw: string): number | undefined {
+function toId(raw: string): number | undefined {
   if (!/^[1-9]\d{0,9}$/.test(raw)) return undefined
   const id = Number(raw)
   return id <= MAX_ID ? id : undefined

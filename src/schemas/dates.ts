@@ -23,7 +23,7 @@ const HTTP_DATE =
  * format the original server emitted. Undefined for anything else.
  * @see https://www.rfc-editor.org/rfc/rfc9110#section-5.6.7
  */
-export function parseDate(text: string): string | undefined {
+function parseDate(text: string): string | undefined {
   const iso = ISO_DATE.exec(text) ?? ISO_DATE_TIME.exec(text)
   if (iso) return calendarDate(Number(iso[1]), Number(iso[2]), Number(iso[3]))
   const http = HTTP_DATE.exec(text)
