@@ -1,4 +1,5 @@
-import { and, eq, sql } from 'drizzle-orm'
+import { and, eq, type GetColumnData, sql } from 'drizzle-orm'
+import type { PgColumn, PgTable } from 'drizzle-orm/pg-core'
 import type { Database } from '../db/client'
 import { actors, castings, movies } from '../db/schema'
 import { sqlStateOf } from '../errors'
@@ -7,34 +8,41 @@ import { movieColumns } from './movies'
 
 const castingColumns = { movie_id: castings.movie_id, actor_id: castings.actor_id, fee: castings.fee }
 
+/** One side of a casting: its table and id, the castings column holding that id, and what a response shows of it. */
+type Side<Columns extends Record<string, PgColumn>> = { table: PgTable; id: PgColumn; key: PgColumn; columns: Columns }
+/** A row of `columns` as selected: Drizzle cannot infer one for a table given as a parameter, so it is stated here. */
+type RowOf<Columns extends Record<string, PgColumn>> = { [Name in keyof Columns]: GetColumnData<Columns[Name]> }
+
+const movieSide = { table: movies, id: movies.id, key: castings.movie_id, columns: movieColumns }
+const actorSide = { table: actors, id: actors.id, key: castings.actor_id, columns: actorColumns }
+
 /**
- * A movie's cast with fees, in actor id order: one statement. No rows means no
- * such movie; a movie without cast is one row whose actor is null.
+ * Everything `owner` is cast with, each with its fee, in id order: one
+ * statement. No rows means no such owner; an owner cast with nothing is one
+ * row whose other side is null.
  */
-export async function listCast(db: Database, movieId: number) {
+async function castWith<Columns extends Record<string, PgColumn>>(
+  db: Database,
+  owner: Side<Record<string, PgColumn>>,
+  other: Side<Columns>,
+  ownerId: number,
+): Promise<(RowOf<Columns> & { fee: number | null })[] | undefined> {
   const rows = await db
-    .select({ movie: movies.id, actor: actorColumns, fee: castings.fee })
-    .from(movies)
-    .leftJoin(castings, eq(castings.movie_id, movies.id))
-    .leftJoin(actors, eq(actors.id, castings.actor_id))
-    .where(eq(movies.id, movieId))
-    .orderBy(actors.id)
+    .select({ entry: other.columns, fee: castings.fee })
+    .from(owner.table)
+    .leftJoin(castings, eq(owner.key, owner.id))
+    .leftJoin(other.table, eq(other.id, other.key))
+    .where(eq(owner.id, ownerId))
+    .orderBy(other.id)
   if (rows.length === 0) return undefined
-  return rows.flatMap(({ actor, fee }) => (actor ? [{ ...actor, fee }] : []))
+  return rows.flatMap(({ entry, fee }) => (entry ? [{ ...(entry as RowOf<Columns>), fee }] : []))
 }
 
+/** A movie's cast with fees, in actor id order; undefined if there is no such movie. */
+export const listCast = (db: Database, movieId: number) => castWith(db, movieSide, actorSide, movieId)
+
 /** An actor's movies with fees, in movie id order; undefined if there is no such actor. */
-export async function listFilmography(db: Database, actorId: number) {
-  const rows = await db
-    .select({ actor: actors.id, movie: movieColumns, fee: castings.fee })
-    .from(actors)
-    .leftJoin(castings, eq(castings.actor_id, actors.id))
-    .leftJoin(movies, eq(movies.id, castings.movie_id))
-    .where(eq(actors.id, actorId))
-    .orderBy(movies.id)
-  if (rows.length === 0) return undefined
-  return rows.flatMap(({ movie, fee }) => (movie ? [{ ...movie, fee }] : []))
-}
+export const listFilmography = (db: Database, actorId: number) => castWith(db, actorSide, movieSide, actorId)
 
 /** Which of a movie and an actor are missing: the failure path of the casting writes. */
 async function missingOf(db: Database, movieId: number, actorId: number) {
