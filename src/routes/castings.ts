@@ -10,6 +10,13 @@ import { jsonBody, pathIds } from '../validation'
 
 const tag = 'Castings'
 
+/** The 404 for what a casting write found missing: the movie, the actor, or the casting itself. */
+const missingError = (missing: 'movie' | 'actor' | 'casting', movieId: number, actorId: number) => {
+  if (missing === 'movie') return movieNotFound(movieId)
+  if (missing === 'actor') return actorNotFound(actorId)
+  return new ApiError(404, `Actor with id ${actorId} is not cast in movie ${movieId}.`)
+}
+
 // Who is cast in what: the original's Performance table, given routes.
 // Mounted at the root, since its paths belong to both movies and actors.
 export const castings = new Hono<AppEnv>()
@@ -65,7 +72,7 @@ export const castings = new Hono<AppEnv>()
     async (c) => {
       const { id, actor_id } = c.req.valid('param')
       const result = await putCasting(c.var.db, id, actor_id, c.req.valid('json').fee)
-      if ('missing' in result) throw result.missing === 'movie' ? movieNotFound(id) : actorNotFound(actor_id)
+      if (result.missing) throw missingError(result.missing, id, actor_id)
       return c.json({ success: true, casting: result.casting } satisfies z.input<typeof castingResponse>, result.created ? 201 : 200)
     },
   )
@@ -83,11 +90,7 @@ export const castings = new Hono<AppEnv>()
     async (c) => {
       const { id, actor_id } = c.req.valid('param')
       const result = await deleteCasting(c.var.db, id, actor_id)
-      if ('missing' in result) {
-        if (result.missing === 'movie') throw movieNotFound(id)
-        if (result.missing === 'actor') throw actorNotFound(actor_id)
-        throw new ApiError(404, `Actor with id ${actor_id} is not cast in movie ${id}.`)
-      }
+      if (result.missing) throw missingError(result.missing, id, actor_id)
       const deleted = { movie_id: id, actor_id }
       return c.json({ success: true, deleted } satisfies z.input<typeof castingDeletedResponse>)
     },
