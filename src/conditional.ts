@@ -45,7 +45,7 @@ const ifMatchHeaders = z.object({
     .transform(parseIfMatch)
     .optional()
     .meta({
-      description: `Write only if the resource's current \`ETag\` is one of these (at most ${MAX_IF_MATCH_TAGS}, in at most 2 KiB), or \`*\`; otherwise 412.`,
+      description: `Write only if the resource's current \`ETag\` is one of these (at most ${MAX_IF_MATCH_TAGS}, in at most ${MAX_IF_MATCH_BYTES / 1024} KiB), or \`*\`; otherwise 412.`,
     }),
 })
 
@@ -73,7 +73,10 @@ export const ifMatch = answers(
     ifMatchHeaders,
   ),
   [
-    { status: 400, description: `\`If-Match\` names more than ${MAX_IF_MATCH_TAGS} entity-tags, or is over 2 KiB (\`${TOO_MANY_TAGS}\`).` },
+    {
+      status: 400,
+      description: `\`If-Match\` names more than ${MAX_IF_MATCH_TAGS} entity-tags, or is over ${MAX_IF_MATCH_BYTES / 1024} KiB (\`${TOO_MANY_TAGS}\`).`,
+    },
     { status: 412, description: 'With `If-Match`: the resource changed since that ETag; nothing was written.' },
   ],
 )

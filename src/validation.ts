@@ -113,6 +113,6 @@ export function jsonBody<Schema extends z.ZodType>(schema: Schema, { optional = 
   // Typed as the validator, so handlers keep `c.req.valid('json')`'s inference.
   return answers(documented(middleware, 'json', schema), [
     ...bodyAnswers(optional),
-    { status: 413, description: 'The body is over 64 KiB.' },
+    { status: 413, description: `The body is over ${MAX_BODY_BYTES / 1024} KiB.` },
   ]) as unknown as typeof validator
 }

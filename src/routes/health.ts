@@ -17,7 +17,7 @@ export const health = new Hono<AppEnv>().get(
   operation({
     tag: 'Service',
     summary: 'Health',
-    description: 'No authentication. Asks the database a trivial question, and answers within 3 s.',
+    description: `No authentication. Asks the database a trivial question, and answers within ${HEALTH_TIMEOUT_MS / 1000} s.`,
     success: { status: 200, description: 'The service and its database answer.', schema: healthResponse },
   }),
   timeout(HEALTH_TIMEOUT_MS, () => databaseUnavailable()),
