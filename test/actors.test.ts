@@ -1,27 +1,21 @@
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { actors } from '../src/db/schema'
-import { callJson, producer, withDb } from './helpers'
+import { callJson, insertActors, producer, withDb } from './helpers'
 
-async function insertActors(count: number) {
-  return withDb((db) =>
-    db
-      .insert(actors)
-      .values(Array.from({ length: count }, (_, i) => ({ name: `Actor ${i + 1}`, age: 20 + i, gender: i % 2 ? 'Female' : 'Male' })))
-      .returning(),
-  )
-}
+const insertNumberedActors = (count: number) =>
+  insertActors(Array.from({ length: count }, (_, i) => ({ name: `Actor ${i + 1}`, age: 20 + i, gender: i % 2 ? 'Female' : 'Male' })))
 
 describe('GET /actors', () => {
   it('answers the first page of 10 in id order, with the total', async () => {
-    const rows = await insertActors(12)
+    const rows = await insertNumberedActors(12)
     const { status, body } = await callJson('/actors', { token: await producer() })
     expect(status).toBe(200)
     expect(body).toEqual({ success: true, actors: rows.slice(0, 10), page: 1, per_page: 10, total: 12 })
   })
 
   it('answers a later page', async () => {
-    const rows = await insertActors(12)
+    const rows = await insertNumberedActors(12)
     const { status, body } = await callJson('/actors?page=2', { token: await producer() })
     expect(status).toBe(200)
     expect(body.actors).toEqual(rows.slice(10))
@@ -29,7 +23,7 @@ describe('GET /actors', () => {
   })
 
   it('answers 404 for a page past the end', async () => {
-    await insertActors(3)
+    await insertNumberedActors(3)
     const { status, body } = await callJson('/actors?page=2', { token: await producer() })
     expect(status).toBe(404)
     expect(body).toEqual({ success: false, error: 404, message: 'no actors found in database.' })
@@ -102,7 +96,7 @@ describe('POST /actors', () => {
 
 describe('PATCH /actors/:id', () => {
   it('updates the given fields and answers the actor in a one-element list', async () => {
-    await insertActors(2)
+    await insertNumberedActors(2)
     const { status, body } = await callJson('/actors/2', { method: 'PATCH', token: await producer(), body: { age: 44, gender: 'Other' } })
     expect(status).toBe(200)
     expect(body).toEqual({ success: true, updated: 2, actor: [{ id: 2, name: 'Actor 2', age: 44, gender: 'Other' }] })
@@ -111,7 +105,7 @@ describe('PATCH /actors/:id', () => {
   })
 
   it('answers 422 when nothing would change, and writes nothing', async () => {
-    await insertActors(1)
+    await insertNumberedActors(1)
     const { status, body } = await callJson('/actors/1', { method: 'PATCH', token: await producer(), body: { name: ' Actor 1 ', age: 20 } })
     expect(status).toBe(422)
     expect(body).toEqual({ success: false, error: 422, message: 'provided field values are already set. No update needed.' })
@@ -124,7 +118,7 @@ describe('PATCH /actors/:id', () => {
   })
 
   it.each(['abc', '0', '-1', '1.0', '2147483648', '99999999999999999999'])('answers 404 for the id %s, which names nothing', async (id) => {
-    await insertActors(1)
+    await insertNumberedActors(1)
     const { status, body } = await callJson(`/actors/${id}`, { method: 'PATCH', token: await producer(), body: { age: 30 } })
     expect(status).toBe(404)
     expect(body.message).toBe(`Actor with id ${id} not found in database.`)
@@ -144,7 +138,7 @@ describe('PATCH /actors/:id', () => {
   })
 
   it('answers 400 for an empty object', async () => {
-    await insertActors(1)
+    await insertNumberedActors(1)
     const { status, body } = await callJson('/actors/1', { method: 'PATCH', token: await producer(), body: {} })
     expect(status).toBe(400)
     expect(body.message).toBe('request does not contain a valid JSON body.')
@@ -153,7 +147,7 @@ describe('PATCH /actors/:id', () => {
 
 describe('DELETE /actors/:id', () => {
   it('deletes the actor and answers its id', async () => {
-    await insertActors(2)
+    await insertNumberedActors(2)
     const { status, body } = await callJson('/actors/1', { method: 'DELETE', token: await producer() })
     expect(status).toBe(200)
     expect(body).toEqual({ success: true, deleted: 1 })
@@ -161,7 +155,7 @@ describe('DELETE /actors/:id', () => {
   })
 
   it('answers 404 for an unknown id, twice the same', async () => {
-    await insertActors(1)
+    await insertNumberedActors(1)
     await callJson('/actors/1', { method: 'DELETE', token: await producer() })
     const { status, body } = await callJson('/actors/1', { method: 'DELETE', token: await producer() })
     expect(status).toBe(404)

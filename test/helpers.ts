@@ -3,6 +3,7 @@ import { importJWK, type JWTPayload, SignJWT } from 'jose'
 import { inject } from 'vitest'
 import { ROLES, type Role } from '../src/auth/permissions'
 import { type Database, databaseFor } from '../src/db/client'
+import { actors, movies } from '../src/db/schema'
 import type { Bindings } from '../src/env'
 
 export const bindings = env as unknown as Bindings
@@ -70,6 +71,12 @@ export const producer = () => tokenFor('producer')
 export async function withDb<T>(work: (db: Database) => Promise<T>): Promise<T> {
   return work(databaseFor(bindings))
 }
+
+/** Actors written straight to the database, outside the API; answers the rows as stored. */
+export const insertActors = (values: (typeof actors.$inferInsert)[]) => withDb((db) => db.insert(actors).values(values).returning())
+
+/** Movies written straight to the database, outside the API; answers the rows as stored. */
+export const insertMovies = (values: (typeof movies.$inferInsert)[]) => withDb((db) => db.insert(movies).values(values).returning())
 
 /**
  * How the SQL endpoint answers: normally, not at all (refused), never (hangs),

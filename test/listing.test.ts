@@ -1,7 +1,7 @@
 import { inArray, sql } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { actors, movies } from '../src/db/schema'
-import { callJson, producer, tokenFor, withDb } from './helpers'
+import { callJson, insertActors, insertMovies, producer, tokenFor, withDb } from './helpers'
 
 // API.md Part B "Listing: filters, sort, page size, cursor", and section 2's
 // 400 for an invalid query parameter.
@@ -22,16 +22,8 @@ const listMovies = async (params: Params = {}) => callJson<MovieList>(`/movies${
 const ids = (rows: { id: number }[] | undefined) => (rows ?? []).map((row) => row.id)
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i)
 
-type NewActor = { name: string; age: number; gender?: string }
-type NewMovie = { title: string; release_date: string }
-
-async function insertActors(values: NewActor[]) {
-  return withDb((db) => db.insert(actors).values(values).returning())
-}
-
-async function insertMovies(values: NewMovie[]) {
-  return withDb((db) => db.insert(movies).values(values).returning())
-}
+type NewActor = typeof actors.$inferInsert
+type NewMovie = typeof movies.$inferInsert
 
 async function insertNumberedActors(count: number, gender: (i: number) => string = () => 'Other') {
   return insertActors(Array.from({ length: count }, (_, i) => ({ name: `Actor ${i + 1}`, age: 20 + (i % 50), gender: gender(i) })))

@@ -1,22 +1,16 @@
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { movies } from '../src/db/schema'
-import { callJson, producer, withDb } from './helpers'
+import { callJson, insertMovies, producer, withDb } from './helpers'
 
-async function insertMovies(count: number) {
-  return withDb((db) =>
-    db
-      .insert(movies)
-      .values(
-        Array.from({ length: count }, (_, i) => ({ title: `Movie ${i + 1}`, release_date: `20${String(10 + i).padStart(2, '0')}-01-15` })),
-      )
-      .returning(),
+const insertNumberedMovies = (count: number) =>
+  insertMovies(
+    Array.from({ length: count }, (_, i) => ({ title: `Movie ${i + 1}`, release_date: `20${String(10 + i).padStart(2, '0')}-01-15` })),
   )
-}
 
 describe('GET /movies', () => {
   it('answers the first page of 10 in id order, with the total', async () => {
-    const rows = await insertMovies(11)
+    const rows = await insertNumberedMovies(11)
     const { status, body } = await callJson('/movies', { token: await producer() })
     expect(status).toBe(200)
     expect(body).toEqual({ success: true, movies: rows.slice(0, 10), page: 1, per_page: 10, total: 11 })
@@ -78,7 +72,7 @@ describe('POST /movies', () => {
 
 describe('PATCH /movies/:id', () => {
   it('updates and answers the movie in a one-element list under "updated"', async () => {
-    await insertMovies(1)
+    await insertNumberedMovies(1)
     const { status, body } = await callJson('/movies/1', {
       method: 'PATCH',
       token: await producer(),
@@ -91,7 +85,7 @@ describe('PATCH /movies/:id', () => {
   })
 
   it('answers 422 when the values are already set', async () => {
-    await insertMovies(1)
+    await insertNumberedMovies(1)
     const { status, body } = await callJson('/movies/1', {
       method: 'PATCH',
       token: await producer(),
@@ -110,7 +104,7 @@ describe('PATCH /movies/:id', () => {
 
 describe('DELETE /movies/:id', () => {
   it('deletes the movie', async () => {
-    await insertMovies(1)
+    await insertNumberedMovies(1)
     const { status, body } = await callJson('/movies/1', { method: 'DELETE', token: await producer() })
     expect(status).toBe(200)
     expect(body).toEqual({ success: true, deleted: 1 })
