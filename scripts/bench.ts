@@ -76,7 +76,7 @@ try {
     { name: 'POST /actors', method: 'POST', path: '/actors', token: tokens.producer, body: '{"name":"Load [<id>]","age":30}', expect: 201 },
     { name: 'PATCH /actors/2', method: 'PATCH', path: '/actors/2', token: tokens.producer, body: '{"name":"Patched [<id>]"}', expect: 200 },
   ]
-  const workerd = workerdPid(stack.wrangler.pid!)
+  const workerd = workerdPids(stack.wrangler.pid!)
   const loads = []
   for (const c of loadCases) {
     const cpuBefore = processCpuMs(workerd)
@@ -87,7 +87,7 @@ try {
     loads.push({
       ...c,
       ...result,
-      cpuPerRequest: workerd ? cpuMs / result.total : Number.NaN,
+      cpuPerRequest: workerd.length > 0 ? cpuMs / result.total : Number.NaN,
       endpointCpuPerRequest: (user + system) / 1000 / result.total,
     })
   }
@@ -101,7 +101,7 @@ try {
       'p99 ms',
       'expected status',
       'other statuses',
-      'workerd CPU ms/req',
+      'workerd CPU ms/req (proxy + Worker)',
       'SQL endpoint CPU ms/req',
     ],
     loads.map((l) => [
@@ -294,10 +294,10 @@ try {
   )
 
   // --- bundle -------------------------------------------------------------------
-  console.log('\n## Bundle: wrangler deploy --dry-run')
+  console.log('\n## Bundle: wrangler deploy --dry-run --env production (npm run size says where the bytes go)')
   const outdir = mkdtempSync(join(tmpdir(), 'casting-bundle-'))
   try {
-    execFileSync(bin('wrangler'), ['deploy', '--dry-run', '--outdir', outdir], { cwd: root, stdio: 'ignore' })
+    execFileSync(bin('wrangler'), ['deploy', '--dry-run', '--env', 'production', '--outdir', outdir], { cwd: root, stdio: 'ignore' })
     const code = readdirSync(outdir, { recursive: true, encoding: 'utf8' }).filter((f) => /\.m?js$/.test(f))
     const bytes = Buffer.concat(code.map((f) => readFileSync(join(outdir, f))))
     table(
@@ -375,8 +375,8 @@ async function autocannon(c: { method?: string; path: string; token?: string; bo
   }
 }
 
-/** The workerd process that wrangler dev runs the Worker in. */
-function workerdPid(wranglerPid: number): number | undefined {
+/** The workerd processes under wrangler dev: its proxy and the Worker itself. */
+function workerdPids(wranglerPid: number): number[] {
   const children = (pid: number): number[] => {
     try {
       return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)
@@ -384,20 +384,24 @@ function workerdPid(wranglerPid: number): number | undefined {
       return []
     }
   }
+  const found: number[] = []
   const queue = [wranglerPid]
   while (queue.length > 0) {
     const pid = queue.shift()!
-    if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'workerd') return pid
+    if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'workerd') found.push(pid)
     queue.push(...children(pid))
   }
-  return undefined
+  return found
 }
 
-/** User and system CPU time of a process, in ms. */
-function processCpuMs(pid: number | undefined): number {
-  if (!pid) return 0
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100 // utime and stime, in clock ticks of 1/100 s
+/** User and system CPU time of some processes, in ms. */
+function processCpuMs(pids: number[]): number {
+  let ticks = 0
+  for (const pid of pids) {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+    ticks += Number(fields[11]) + Number(fields[12]) // utime and stime, in clock ticks of 1/100 s
+  }
+  return (ticks * 1000) / 100
 }
 
 function median(values: number[]) {
