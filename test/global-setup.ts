@@ -2,11 +2,14 @@
 // a fresh database on TEST_DATABASE_URL's server), the local SQL-over-HTTP
 // endpoint in front of it, and a stand-in for Auth0's JWKS endpoint; hands their addresses to the Worker's
 // bindings and to the tests through `provide`.
+import { readFileSync } from 'node:fs'
 import { createServer, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
 import { exportJWK, generateKeyPair } from 'jose'
 import type { TestProject } from 'vitest/node'
 import { prepareDocsAssets } from '../scripts/lib/docs-assets.ts'
+import { root } from '../scripts/lib/paths.ts'
 import { type EndpointMode, startSqlEndpoint } from '../scripts/lib/sql-endpoint.ts'
 import { startTestDatabase } from './node/test-database.ts'
 
@@ -40,6 +43,8 @@ export default async function setup(project: TestProject) {
   })
   project.provide('signingKey', { ...(await exportJWK(privateKey)), kid: TEST_KID })
   project.provide('servicesUrl', services.url)
+  // For test/openapi.test.ts: the README's endpoint table, checked against the document.
+  project.provide('readme', readFileSync(join(root, 'README.md'), 'utf8'))
 
   return async () => {
     for (const teardown of teardowns.reverse()) await teardown()
@@ -103,6 +108,7 @@ declare module 'vitest' {
     bindings: Record<string, string>
     signingKey: import('jose').JWK
     servicesUrl: string
+    readme: string
     /** Set in vitest.config.ts: the seed of test/fuzz.test.ts. */
     fuzzSeed: number
   }

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, inject, it } from 'vitest'
 import { PERMISSIONS } from '../src/auth/permissions'
 import app from '../src/index'
 import { call, callJson } from './helpers'
@@ -127,5 +127,18 @@ describe('GET /docs', () => {
     expect(html).toContain('src="/docs/scalar.js"')
     expect(html).toContain('/openapi.json')
     expect(html).not.toMatch(/src="https?:/)
+  })
+})
+
+describe("the README's endpoint table", () => {
+  it('lists every documented operation with its permission, and nothing else', async () => {
+    const document = await getDocument()
+    const documented = Object.entries(document.paths).flatMap(([path, operations]) =>
+      Object.entries(operations).map(([method, operation]) => `${method.toUpperCase()} ${path} ${operation['x-permission'] ?? 'none'}`),
+    )
+    const rows = [...inject('readme').matchAll(/^\| `(GET|POST|PUT|PATCH|DELETE) ([^`]+)` \| `?([\w:]+)`? \|/gm)].map(
+      ([, method, path, permission]) => `${method} ${path!.replace(/:(\w+)/g, '{$1}')} ${permission}`,
+    )
+    expect(rows.sort()).toEqual(documented.sort())
   })
 })
