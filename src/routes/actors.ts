@@ -6,6 +6,7 @@ import type { AppEnv } from '../env'
 import { ApiError, actorNotFound, nothingToUpdate } from '../errors'
 import { operation } from '../openapi'
 import { createActor, currentActorEtag, deleteActor, getActor, listActors, updateActor } from '../queries/actors'
+import { listFilmography } from '../queries/castings'
 import { pageOf } from '../queries/listing'
 import {
   actorCreatedResponse,
@@ -16,6 +17,7 @@ import {
   listActorsQuery,
   updateActorSchema,
 } from '../schemas/actors'
+import { filmographyResponse } from '../schemas/castings'
 import { deletedSchema } from '../schemas/common'
 import { jsonBody, pathIds, validate } from '../validation'
 
@@ -127,5 +129,22 @@ export const actors = new Hono<AppEnv>()
       const deleted = await deleteActor(c.var.db, id, c.var.ifMatch)
       if (!deleted) throw whyNothingWritten(await currentActorEtag(c.var.db, id), c.var.ifMatch, actorNotFound(id))
       return c.json({ success: true, deleted: deleted.id } satisfies z.input<typeof deletedSchema>)
+    },
+  )
+
+  .get(
+    '/:id/movies',
+    operation({
+      tag: 'Castings',
+      summary: "An actor's movies",
+      success: { status: 200, description: 'The movies the actor is cast in, with fees, in movie id order.', schema: filmographyResponse },
+    }),
+    requirePermission('read:actors'),
+    pathIds({ id: actorNotFound }),
+    async (c) => {
+      const { id } = c.req.valid('param')
+      const movies = await listFilmography(c.var.db, id)
+      if (!movies) throw actorNotFound(id)
+      return c.json({ success: true, actor_id: id, movies } satisfies z.input<typeof filmographyResponse>)
     },
   )

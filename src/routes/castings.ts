@@ -4,8 +4,8 @@ import { requirePermission } from '../auth/require-permission'
 import type { AppEnv } from '../env'
 import { ApiError, actorNotFound, movieNotFound } from '../errors'
 import { operation } from '../openapi'
-import { deleteCasting, listCast, listFilmography, putCasting } from '../queries/castings'
-import { castingDeletedResponse, castingResponse, castResponse, filmographyResponse, putCastingSchema } from '../schemas/castings'
+import { deleteCasting, putCasting } from '../queries/castings'
+import { castingDeletedResponse, castingResponse, putCastingSchema } from '../schemas/castings'
 import { jsonBody, pathIds } from '../validation'
 
 const tag = 'Castings'
@@ -18,42 +18,10 @@ const missingError = (missing: 'movie' | 'actor' | 'casting', movieId: number, a
 }
 
 // Who is cast in what: the original's Performance table, given routes.
-// Mounted at the root, since its paths belong to both movies and actors.
+// Mounted at the root, since its paths belong to both movies and actors. The
+// two read sides are each resource's own: GET /movies/:id/actors in
+// movies.ts, GET /actors/:id/movies in actors.ts.
 export const castings = new Hono<AppEnv>()
-  .get(
-    '/movies/:id/actors',
-    operation({
-      tag,
-      summary: "A movie's cast",
-      success: { status: 200, description: 'The actors cast in the movie, with their fees, in actor id order.', schema: castResponse },
-    }),
-    requirePermission('read:movies'),
-    pathIds({ id: movieNotFound }),
-    async (c) => {
-      const { id } = c.req.valid('param')
-      const cast = await listCast(c.var.db, id)
-      if (!cast) throw movieNotFound(id)
-      return c.json({ success: true, movie_id: id, cast } satisfies z.input<typeof castResponse>)
-    },
-  )
-
-  .get(
-    '/actors/:id/movies',
-    operation({
-      tag,
-      summary: "An actor's movies",
-      success: { status: 200, description: 'The movies the actor is cast in, with fees, in movie id order.', schema: filmographyResponse },
-    }),
-    requirePermission('read:actors'),
-    pathIds({ id: actorNotFound }),
-    async (c) => {
-      const { id } = c.req.valid('param')
-      const movies = await listFilmography(c.var.db, id)
-      if (!movies) throw actorNotFound(id)
-      return c.json({ success: true, actor_id: id, movies } satisfies z.input<typeof filmographyResponse>)
-    },
-  )
-
   // Idempotent: the same PUT again changes nothing and answers 200.
   .put(
     '/movies/:id/actors/:actor_id',

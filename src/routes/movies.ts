@@ -5,8 +5,10 @@ import { etagHeader, ifMatch, notModified, whyNothingWritten } from '../conditio
 import type { AppEnv } from '../env'
 import { ApiError, movieNotFound, nothingToUpdate } from '../errors'
 import { operation } from '../openapi'
+import { listCast } from '../queries/castings'
 import { pageOf } from '../queries/listing'
 import { createMovie, currentMovieEtag, deleteMovie, getMovie, listMovies, updateMovie } from '../queries/movies'
+import { castResponse } from '../schemas/castings'
 import { deletedSchema } from '../schemas/common'
 import {
   createMovieSchema,
@@ -127,5 +129,22 @@ export const movies = new Hono<AppEnv>()
       const deleted = await deleteMovie(c.var.db, id, c.var.ifMatch)
       if (!deleted) throw whyNothingWritten(await currentMovieEtag(c.var.db, id), c.var.ifMatch, movieNotFound(id))
       return c.json({ success: true, deleted: deleted.id } satisfies z.input<typeof deletedSchema>)
+    },
+  )
+
+  .get(
+    '/:id/actors',
+    operation({
+      tag: 'Castings',
+      summary: "A movie's cast",
+      success: { status: 200, description: 'The actors cast in the movie, with their fees, in actor id order.', schema: castResponse },
+    }),
+    requirePermission('read:movies'),
+    pathIds({ id: movieNotFound }),
+    async (c) => {
+      const { id } = c.req.valid('param')
+      const cast = await listCast(c.var.db, id)
+      if (!cast) throw movieNotFound(id)
+      return c.json({ success: true, movie_id: id, cast } satisfies z.input<typeof castResponse>)
     },
   )
