@@ -11,7 +11,7 @@ import type { TestProject } from 'vitest/node'
 import { prepareDocsAssets } from '../scripts/lib/docs-assets.ts'
 import { root } from '../scripts/lib/paths.ts'
 import { type EndpointMode, startSqlEndpoint } from '../scripts/lib/sql-endpoint.ts'
-import { startTestDatabase } from './node/test-database.ts'
+import { startTestDatabaseInBackground } from './node/test-database.ts'
 
 export const TEST_KID = 'test-key-1'
 
@@ -19,7 +19,9 @@ export default async function setup(project: TestProject) {
   prepareDocsAssets()
   const teardowns: Array<() => Promise<unknown>> = []
 
-  const database = await startTestDatabase()
+  // PGlite starts while the Worker's runtime does (each takes seconds); the
+  // first test's setDatabase('up') waits until it answers.
+  const database = await startTestDatabaseInBackground()
   teardowns.push(() => database.close())
   const databaseUrl = database.url
 
@@ -29,7 +31,10 @@ export default async function setup(project: TestProject) {
 
   const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true })
   const publicJwk = { ...(await exportJWK(publicKey)), kid: TEST_KID, alg: 'RS256', use: 'sig' }
-  const services = await startServices(JSON.stringify({ keys: [publicJwk] }), (mode) => endpoint.setMode(mode))
+  const services = await startServices(JSON.stringify({ keys: [publicJwk] }), async (mode) => {
+    await database.ready
+    await endpoint.setMode(mode)
+  })
   teardowns.push(() => services.close())
 
   project.provide('bindings', {
@@ -68,7 +73,13 @@ async function startServices(jwks: string, setDatabaseMode: (mode: EndpointMode)
     hits.set(url.pathname, (hits.get(url.pathname) ?? 0) + 1)
     const json = (status: number, body: string) => response.writeHead(status, { 'content-type': 'application/json' }).end(body)
     if (request.method === 'POST' && url.pathname.startsWith('/database/')) {
-      await setDatabaseMode(url.pathname.slice('/database/'.length) as EndpointMode)
+      try {
+        await setDatabaseMode(url.pathname.slice('/database/'.length) as EndpointMode)
+      } catch (error) {
+        // PGlite failed to start, say: the test that asked fails now, with the cause in the output.
+        console.error(error)
+        return json(500, JSON.stringify({ error: String(error) }))
+      }
       return json(200, '{}')
     }
     if (request.method === 'POST' && url.pathname === '/jwks-flaky/down') {
