@@ -11,14 +11,15 @@ type EmbeddedPostgres = { db: PGlite; port: number; close(): Promise<void> }
 /**
  * PGlite, migrated, listening as a Postgres server on 127.0.0.1.
  * `dataDir` undefined keeps it in memory (tests); a folder keeps it on disk (dev).
+ * `port` 0 takes a free one; the tests choose it up front, to start PGlite while workerd starts.
  */
-export async function startEmbeddedPostgres(dataDir?: string): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(dataDir?: string, port = 0): Promise<EmbeddedPostgres> {
   // pg_trgm ships with PGlite but must be loaded; the migrations create it.
   if (dataDir) mkdirSync(dataDir, { recursive: true })
   const db = await PGlite.create(dataDir, { extensions: { pg_trgm } })
   await migrate(drizzle({ client: db }), { migrationsFolder })
   // PGlite is one connection; the server multiplexes the Worker's pools onto it.
-  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 100 })
+  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port, maxConnections: 100 })
   await server.start()
   const address = server.getServerConn()
   return {
