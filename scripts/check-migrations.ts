@@ -13,14 +13,14 @@ import { join, relative } from 'node:path'
 import { drizzle } from 'drizzle-orm/node-postgres'
 import { migrate } from 'drizzle-orm/node-postgres/migrator'
 import pg from 'pg'
+import { createChecks } from './lib/checks.ts'
 import { migrationsFolder, root } from './lib/paths.ts'
 import { createScratchDatabase, type ScratchDatabase } from './lib/scratch-database.ts'
 
 const serverUrl = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test'
 const work = mkdtempSync(join(tmpdir(), 'casting-migrations-'))
 const databases: ScratchDatabase[] = []
-let passed = 0
-let failed = 0
+const checks = createChecks()
 
 type Journal = { entries: Array<{ idx: number; when: number; tag: string }> }
 const journal = JSON.parse(readFileSync(join(migrationsFolder, 'meta/_journal.json'), 'utf8')) as Journal
@@ -28,11 +28,9 @@ const journal = JSON.parse(readFileSync(join(migrationsFolder, 'meta/_journal.js
 async function check(name: string, body: () => Promise<void> | void) {
   try {
     await body()
-    passed++
-    console.log(`ok   ${name}`)
+    checks.check(name, true)
   } catch (error) {
-    failed++
-    console.log(`FAIL ${name}: ${error instanceof Error ? error.message : String(error)}`)
+    checks.check(name, false, error instanceof Error ? error.message : String(error))
   }
 }
 
@@ -193,5 +191,4 @@ try {
   rmSync(work, { recursive: true, force: true })
 }
 
-console.log(`${passed} passed, ${failed} failed`)
-process.exit(failed ? 1 : 0)
+checks.finish()

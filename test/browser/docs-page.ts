@@ -6,15 +6,12 @@
 import { join } from 'node:path'
 import { Validator } from '@seriousme/openapi-schema-validator'
 import { chromium } from 'playwright-core'
+import { createChecks } from '../../scripts/lib/checks.ts'
 import { startDevServer } from '../../scripts/lib/dev-server.ts'
 import { root } from '../../scripts/lib/paths.ts'
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
-const results: Array<{ name: string; ok: boolean; detail?: string }> = []
-const check = (name: string, ok: boolean, detail?: string) => {
-  results.push({ name, ok, detail })
-  console.log(`${ok ? '✓' : '✗'} ${name}${ok || !detail ? '' : `\n    ${detail}`}`)
-}
+const { check, finish } = createChecks()
 
 let browser: Awaited<ReturnType<typeof chromium.launch>> | undefined
 let dev: Awaited<ReturnType<typeof startDevServer>> | undefined
@@ -66,6 +63,4 @@ try {
   await dev?.stop()
 }
 
-const failed = results.filter((r) => !r.ok).length
-console.log(`${results.length - failed} passed, ${failed} failed`)
-process.exit(failed === 0 ? 0 : 1)
+finish()

@@ -6,6 +6,7 @@
 // two more stacks: one whose identity provider cannot be reached, one whose
 // database connection is cut once it is up.
 import { connect, createServer, type Server, type Socket } from 'node:net'
+import { createChecks } from '../../scripts/lib/checks.ts'
 import { type Contract, coverageTable, loadContract } from '../../scripts/lib/contract.ts'
 import { DEV_AUDIENCE, DEV_ISSUER, mintDevToken } from '../../scripts/lib/dev-issuer.ts'
 import { freePort, startDevServer } from '../../scripts/lib/dev-server.ts'
@@ -13,11 +14,7 @@ import { ROLES } from '../../src/auth/permissions.ts'
 
 type Stack = Awaited<ReturnType<typeof startDevServer>>
 
-const results: Array<{ name: string; ok: boolean }> = []
-const check = (name: string, ok: boolean, detail?: string) => {
-  results.push({ name, ok })
-  console.log(`${ok ? '✓' : '✗'} ${name}${ok || !detail ? '' : `\n    ${detail}`}`)
-}
+const { check, finish } = createChecks()
 
 const BIG = 'x'.repeat(70 * 1024) // over the 64 KiB body limit
 const ABSENT = 2_000_000_000 // a valid id that names nothing
@@ -269,6 +266,4 @@ if (contract) {
   )
 }
 
-const failed = results.filter((r) => !r.ok).length
-console.log(`${results.length - failed} passed, ${failed} failed`)
-process.exit(failed === 0 ? 0 : 1)
+finish()

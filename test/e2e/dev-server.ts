@@ -5,15 +5,12 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { createChecks } from '../../scripts/lib/checks.ts'
 import { type Contract, loadContract } from '../../scripts/lib/contract.ts'
 import { mintDevToken } from '../../scripts/lib/dev-issuer.ts'
 import { startDevServer } from '../../scripts/lib/dev-server.ts'
 
-const results: Array<{ name: string; ok: boolean; detail?: string }> = []
-const check = (name: string, ok: boolean, detail?: string) => {
-  results.push({ name, ok, detail })
-  console.log(`${ok ? '✓' : '✗'} ${name}${ok || !detail ? '' : `\n    ${detail}`}`)
-}
+const { check, finish } = createChecks()
 
 const dataDir = mkdtempSync(join(tmpdir(), 'casting-e2e-'))
 let contract: Contract | undefined
@@ -85,6 +82,4 @@ if (contract) {
   )
 }
 
-const failed = results.filter((r) => !r.ok).length
-console.log(`${results.length - failed} passed, ${failed} failed`)
-process.exit(failed === 0 ? 0 : 1)
+finish()

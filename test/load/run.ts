@@ -5,6 +5,7 @@
 // there, and no acknowledged delete came back. Every response is checked
 // against /openapi.json by Prism's validator (scripts/lib/contract.ts).
 import pg from 'pg'
+import { createChecks } from '../../scripts/lib/checks.ts'
 import { loadContract } from '../../scripts/lib/contract.ts'
 import { mintDevToken } from '../../scripts/lib/dev-issuer.ts'
 import { startDevServer } from '../../scripts/lib/dev-server.ts'
@@ -17,11 +18,7 @@ const HOT_CONNECTIONS = 16
 const SUBJECTS_PER_CONNECTION = 4
 const SEED = Number(process.env.LOAD_SEED ?? Date.now() % 2 ** 31)
 
-const results: Array<{ name: string; ok: boolean; detail?: string }> = []
-const check = (name: string, ok: boolean, detail?: string) => {
-  results.push({ name, ok, detail })
-  console.log(`${ok ? '✓' : '✗'} ${name}${ok || !detail ? '' : `\n    ${detail}`}`)
-}
+const { check, finish } = createChecks()
 
 /** A small seeded generator (mulberry32), so a run can be repeated from its printed seed. */
 function random(seed: number) {
@@ -169,6 +166,4 @@ try {
   await dev.stop()
 }
 
-const failed = results.filter((r) => !r.ok).length
-console.log(`${results.length - failed} passed, ${failed} failed`)
-process.exit(failed === 0 ? 0 : 1)
+finish()
