@@ -14,7 +14,8 @@ export async function freePort() {
   })
 }
 
-async function waitForHealth(base: string, dev: ChildProcess, timeoutMs: number) {
+/** Waits until `base` answers /health with 200, as long as `dev` runs; how long it took, in ms. */
+export async function waitForHealth(base: string, dev: ChildProcess, timeoutMs = 60_000) {
   const started = Date.now()
   while (Date.now() - started < timeoutMs) {
     if (dev.exitCode !== null) throw new Error(`npm run dev exited with ${dev.exitCode}`)

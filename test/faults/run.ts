@@ -7,19 +7,16 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
+import { createChecks } from '../../scripts/lib/checks.ts'
 import { mintDevToken } from '../../scripts/lib/dev-issuer.ts'
-import { freePort } from '../../scripts/lib/dev-server.ts'
+import { freePort, waitForHealth } from '../../scripts/lib/dev-server.ts'
 import { type DevStack, startDevStack } from '../../scripts/lib/dev-stack.ts'
 import { createScratchDatabase } from '../../scripts/lib/scratch-database.ts'
 import { QUERY_TIMEOUT_MS } from '../../src/db/timeouts.ts'
 
 const SERVER = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 
-const results: Array<{ name: string; ok: boolean; detail?: string }> = []
-const check = (name: string, ok: boolean, detail?: string) => {
-  results.push({ name, ok, detail })
-  console.log(`${ok ? '✓' : '✗'} ${name}${ok || !detail ? '' : `\n    ${detail}`}`)
-}
+const { check, finish } = createChecks()
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 const scratch = await createScratchDatabase(SERVER, 'casting_faults', { migrate: false })
@@ -30,16 +27,7 @@ try {
   const port = await freePort()
   const base = `http://127.0.0.1:${port}`
   stack = await startDevStack({ port, dataDir, databaseUrl: scratch.url, quiet: true })
-  for (
-    let i = 0;
-    i < 120 &&
-    !(await fetch(`${base}/health`).then(
-      (r) => r.ok,
-      () => false,
-    ));
-    i++
-  )
-    await sleep(500)
+  await waitForHealth(base, stack.wrangler)
   const token = await mintDevToken('producer', { folder: dataDir })
   const call = async (method: string, path: string, body?: unknown) => {
     const started = Date.now()
@@ -133,6 +121,4 @@ try {
   await scratch.drop().catch(() => {})
 }
 
-const failed = results.filter((r) => !r.ok).length
-console.log(`${results.length - failed} passed, ${failed} failed`)
-process.exit(failed === 0 ? 0 : 1)
+finish()
