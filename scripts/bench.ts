@@ -6,14 +6,14 @@
 // work is counted where it happens: round trips and statements by the SQL
 // endpoint, sessions and transactions by the server (pg_stat_database).
 import { execFileSync, spawn } from 'node:child_process'
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { gzipSync } from 'node:zlib'
 import pg from 'pg'
 import type { Role } from '../src/auth/permissions.ts'
+import { buildProductionBundle } from './lib/bundle.ts'
 import { mintDevToken } from './lib/dev-issuer.ts'
-import { freePort } from './lib/dev-server.ts'
+import { freePort, waitForHealth } from './lib/dev-server.ts'
 import { type DevStack, startDevStack } from './lib/dev-stack.ts'
 import type { LoadOptions, LoadResult } from './lib/load-generator.ts'
 import { root } from './lib/paths.ts'
@@ -29,7 +29,6 @@ const SUBJECTS = 64
 const DISTANCE_SAMPLES = quick ? 15 : 40
 const GROWTH_ROWS = quick ? 20_000 : 100_000
 const GROWTH_ROUNDS = quick ? 5 : 15
-const bin = (name: string) => join(root, 'node_modules/.bin', name)
 
 // --- a scratch database on the server, and the stack in front of it --------
 
@@ -43,7 +42,7 @@ try {
   console.log(`# npm run bench${quick ? ' --quick' : ''}`)
   console.log(`machine: ${cpus().length} × ${cpus()[0]?.model.trim()}, Node ${process.version}, ${new Date().toISOString()}`)
   stack = await startDevStack({ port, dataDir, databaseUrl: benchDb.url, quiet: true })
-  await waitForHealth()
+  await waitForHealth(base, stack.wrangler)
   const endpoint = stack.endpoint!
   // Many token subjects per role, taken in turn: the rate limit (600 a minute per subject) must not bite.
   const mint = (role: Role) =>
@@ -304,14 +303,12 @@ try {
   console.log('\n## Bundle: wrangler deploy --dry-run --env production (npm run size says where the bytes go)')
   const outdir = mkdtempSync(join(tmpdir(), 'casting-bundle-'))
   try {
-    execFileSync(bin('wrangler'), ['deploy', '--dry-run', '--env', 'production', '--outdir', outdir], { cwd: root, stdio: 'ignore' })
-    const code = readdirSync(outdir, { recursive: true, encoding: 'utf8' }).filter((f) => /\.m?js$/.test(f))
-    const bytes = Buffer.concat(code.map((f) => readFileSync(join(outdir, f))))
+    const { code, gzipBytes } = buildProductionBundle(outdir)
     table(
       ['bundle', 'KiB'],
       [
-        ['raw', (bytes.length / 1024).toFixed(0)],
-        ['gzip', (gzipSync(bytes, { level: 9 }).length / 1024).toFixed(0)],
+        ['minified', (code.length / 1024).toFixed(0)],
+        ['gzip', (gzipBytes / 1024).toFixed(0)],
       ],
     )
   } catch (error) {
@@ -327,20 +324,6 @@ try {
 }
 
 // --- helpers ------------------------------------------------------------------
-
-async function waitForHealth() {
-  for (let i = 0; i < 120; i++) {
-    if (
-      await fetch(`${base}/health`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      return
-    await new Promise((resolve) => setTimeout(resolve, 500))
-  }
-  throw new Error('the dev stack did not answer /health within 60 s')
-}
 
 async function serverCounters() {
   const client = new pg.Client({ connectionString: SERVER })

@@ -2,12 +2,10 @@
 // it. Prints its gzip size (failing above the budget), where the bytes go, and
 // the start-up CPU from `wrangler check startup` (a figure only: it varies with
 // the machine and its load). Fails, too, if any development tooling got in.
-import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { gzipSync } from 'node:zlib'
-import { root } from './lib/paths.ts'
+import { buildProductionBundle, runWrangler } from './lib/bundle.ts'
 
 const BUDGET_KIB = 150
 const GOAL_KIB = 120
@@ -20,20 +18,8 @@ const STARTUP_RUNS = 3
  */
 const DEV_MARKERS = ['dev-issuer', 'pglite', 'electric-sql']
 
-const wrangler = join(root, 'node_modules/.bin/wrangler')
 const out = mkdtempSync(join(tmpdir(), 'casting-bundle-'))
 const failures: string[] = []
-
-function run(args: string[]) {
-  const result = spawnSync(wrangler, args, { cwd: root, encoding: 'utf8' })
-  if (result.status !== 0) {
-    process.stderr.write(result.stdout + result.stderr)
-    throw new Error(`wrangler ${args.join(' ')} exited with ${result.status}`)
-  }
-  return result.stdout
-}
-
-type Metafile = { outputs: Record<string, { inputs: Record<string, { bytesInOutput: number }> }> }
 
 /** The package a bundled file came from (the innermost node_modules), or `src` for ours. */
 function origin(file: string) {
@@ -43,13 +29,8 @@ function origin(file: string) {
 }
 
 try {
-  const bundle = join(out, 'worker.bundle')
-  run(['deploy', '--dry-run', '--env', 'production', '--outdir', out, '--outfile', bundle, '--metafile', join(out, 'meta.json')])
-  const code = readFileSync(join(out, 'index.js'))
+  const { code, gzipBytes: gzipped, metafile: meta, bundle } = buildProductionBundle(out)
   const kib = (bytes: number) => (bytes / 1024).toFixed(1)
-  const gzipped = gzipSync(code, { level: 9 }).length
-
-  const meta = JSON.parse(readFileSync(join(out, 'meta.json'), 'utf8')) as Metafile
   const output = Object.entries(meta.outputs).find(([name]) => name.endsWith('index.js'))?.[1]
   if (!output) throw new Error('the metafile names no index.js')
   const byOrigin = new Map<string, number>()
@@ -78,7 +59,7 @@ try {
   const active: number[] = []
   try {
     for (let i = 0; i < STARTUP_RUNS; i++) {
-      const report = run(['check', 'startup', '--worker', bundle, '--outfile', join(out, 'startup.cpuprofile')])
+      const report = runWrangler(['check', 'startup', '--worker', bundle, '--outfile', join(out, 'startup.cpuprofile')])
       const ms = /Active:\s*([\d.]+)\s*ms/.exec(report)?.[1]
       if (ms) active.push(Number(ms))
     }
