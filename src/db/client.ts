@@ -29,11 +29,11 @@ const clients = new Map<string, Database>()
 
 /** The Drizzle client over Neon's HTTP path for this Worker's configuration. */
 export function databaseFor(env: Bindings): Database {
-  const endpoint = loopbackEndpoint(env.DATABASE_HTTP_ENDPOINT)
-  const key = `${env.DATABASE_URL}\n${endpoint ?? ''}`
+  const key = `${env.DATABASE_URL}\n${env.DATABASE_HTTP_ENDPOINT ?? ''}`
   let db = clients.get(key)
   if (!db) {
     // Locally, our own endpoint in front of PGlite or a local server; in production, Neon's own.
+    const endpoint = loopbackEndpoint(env.DATABASE_HTTP_ENDPOINT)
     if (endpoint) neonConfig.fetchEndpoint = () => endpoint
     db = drizzle({ client: neon(env.DATABASE_URL), schema })
     clients.set(key, db)
