@@ -4,8 +4,10 @@ import fc from 'fast-check'
 import { generateKeyPair } from 'jose'
 import { describe, expect, inject, it } from 'vitest'
 import type { Database as Db } from '../src/db/client'
+import { actorFields, castingFields, movieFields } from '../src/db/fields'
 import { actors, castings, movies } from '../src/db/schema'
 import app from '../src/index'
+import { contentHash } from '../src/queries/changes'
 import { tokenFor, withDb } from './helpers'
 
 // Property-based fuzzing over every route: whatever arrives, the answer is
@@ -178,8 +180,8 @@ const name = fc
 const day = fc
   .date({ min: new Date('1900-01-01'), max: new Date('2100-12-31'), noInvalidDate: true })
   .map((date) => date.toISOString().slice(0, 10))
-const actorFields = { name, age: fc.integer({ min: 0, max: 150 }), gender: name }
-const movieFields = { title: name, release_date: day }
+const actorValues = { name, age: fc.integer({ min: 0, max: 150 }), gender: name }
+const movieValues = { title: name, release_date: day }
 const fee = fc.record({
   fee: fc.oneof(
     fc.constant(null),
@@ -191,15 +193,15 @@ const someOf = <T extends Record<string, fc.Arbitrary<unknown>>>(fields: T) =>
   fc.record(fields, { requiredKeys: [] }).filter((value) => Object.keys(value).length > 0)
 
 /** Bodies some route would accept, sent to any route. */
-const valid = fc.oneof(fc.record(actorFields, { requiredKeys: ['name', 'age'] }), fc.record(movieFields, { requiredKeys: ['title'] }), fee)
+const valid = fc.oneof(fc.record(actorValues, { requiredKeys: ['name', 'age'] }), fc.record(movieValues, { requiredKeys: ['title'] }), fee)
 
 /** The body each route accepts, so that writes succeed too and the tables move. */
 function acceptedBody(method: string, pattern: string): fc.Arbitrary<string | undefined> {
   const json = (arbitrary: fc.Arbitrary<unknown>) => arbitrary.map((value) => JSON.stringify(value))
-  if (method === 'POST' && pattern === '/actors') return json(fc.record(actorFields, { requiredKeys: ['name', 'age'] }))
-  if (method === 'POST' && pattern === '/movies') return json(fc.record(movieFields))
-  if (method === 'PATCH' && pattern === '/actors/:id') return json(someOf(actorFields))
-  if (method === 'PATCH' && pattern === '/movies/:id') return json(someOf(movieFields))
+  if (method === 'POST' && pattern === '/actors') return json(fc.record(actorValues, { requiredKeys: ['name', 'age'] }))
+  if (method === 'POST' && pattern === '/movies') return json(fc.record(movieValues))
+  if (method === 'PATCH' && pattern === '/actors/:id') return json(someOf(actorValues))
+  if (method === 'PATCH' && pattern === '/movies/:id') return json(someOf(movieValues))
   if (method === 'PUT') return fc.option(json(fee), { nil: undefined })
   return fc.constant(undefined)
 }
@@ -342,14 +344,14 @@ function send({ method, path, query, auth, body, contentType, headers }: Request
 // ---- what must hold -------------------------------------------------------
 
 /**
- * Every row of the three tables as `key → digest` (`a1`, `m1`, `c1:2`), in one
+ * Every row of the three tables as `key → digest` (`a1`, `m1`, `c1:2`) of all its fields (src/db/fields.ts), in one
  * statement, so the picture is of one moment.
  */
 async function snapshot(db: Db) {
   const { rows } = await db.execute<{ key: string; digest: string }>(sql`
-    select 'a' || ${actors.id} as key, md5(row(${actors.name}, ${actors.age}, ${actors.gender})::text) as digest from ${actors}
-    union all select 'm' || ${movies.id}, md5(row(${movies.title}, ${movies.release_date})::text) from ${movies}
-    union all select 'c' || ${castings.movie_id} || ':' || ${castings.actor_id}, md5(row(${castings.fee})::text) from ${castings}`)
+    select 'a' || ${actors.id} as key, ${contentHash(actorFields)} as digest from ${actors}
+    union all select 'm' || ${movies.id}, ${contentHash(movieFields)} from ${movies}
+    union all select 'c' || ${castings.movie_id} || ':' || ${castings.actor_id}, ${contentHash(castingFields)} from ${castings}`)
   return new Map(rows.map(({ key, digest }) => [key, digest]))
 }
 

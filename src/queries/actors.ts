@@ -1,14 +1,13 @@
 import { and, eq, gt, gte, ilike, lte, sql } from 'drizzle-orm'
 import type { IfMatch } from '../conditional'
 import type { Database } from '../db/client'
+import { actorFields } from '../db/fields'
 import { actors } from '../db/schema'
 import type { CreateActor, ListActorsQuery, UpdateActor } from '../schemas/actors'
 import { contentHash, differsFrom, hashMatches } from './changes'
 import { containing, ordering, window } from './listing'
 
-export const actorColumns = { id: actors.id, name: actors.name, age: actors.age, gender: actors.gender }
-
-const etag = contentHash(actors.id, actors.name, actors.age, actors.gender)
+const etag = contentHash(actorFields)
 
 /** One page of the actors matching the filters, each row carrying their total: one statement. */
 export function listActors(db: Database, query: ListActorsQuery) {
@@ -20,24 +19,24 @@ export function listActors(db: Database, query: ListActorsQuery) {
   )
   const { limit, offset } = window(query)
   return db
-    .select({ ...actorColumns, total: db.$count(actors, filters) })
+    .select({ ...actorFields, total: db.$count(actors, filters) })
     .from(actors)
     .where(and(filters, query.after === undefined ? undefined : gt(actors.id, query.after)))
-    .orderBy(...ordering(actorColumns, query.sort))
+    .orderBy(...ordering(actorFields, query.sort))
     .limit(limit)
     .offset(offset)
 }
 
 export async function getActor(db: Database, id: number) {
   const [actor] = await db
-    .select({ ...actorColumns, etag })
+    .select({ ...actorFields, etag })
     .from(actors)
     .where(eq(actors.id, id))
   return actor
 }
 
 export async function createActor(db: Database, values: CreateActor) {
-  const [actor] = await db.insert(actors).values(values).returning(actorColumns)
+  const [actor] = await db.insert(actors).values(values).returning(actorFields)
   return actor!
 }
 
@@ -50,8 +49,8 @@ export async function updateActor(db: Database, id: number, changes: UpdateActor
   const [actor] = await db
     .update(actors)
     .set(changes)
-    .where(and(eq(actors.id, id), differsFrom(actorColumns, changes), hashMatches(etag, ifMatch)))
-    .returning({ ...actorColumns, etag })
+    .where(and(eq(actors.id, id), differsFrom(actorFields, changes), hashMatches(etag, ifMatch)))
+    .returning({ ...actorFields, etag })
   return actor
 }
 

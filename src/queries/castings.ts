@@ -1,20 +1,17 @@
 import { and, eq, type GetColumnData, sql } from 'drizzle-orm'
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core'
 import type { Database } from '../db/client'
+import { actorFields, castingFields, movieFields } from '../db/fields'
 import { actors, castings, movies } from '../db/schema'
 import { sqlStateOf } from '../errors'
-import { actorColumns } from './actors'
-import { movieColumns } from './movies'
-
-const castingColumns = { movie_id: castings.movie_id, actor_id: castings.actor_id, fee: castings.fee }
 
 /** One side of a casting: its table and id, the castings column holding that id, and what a response shows of it. */
 type Side<Columns extends Record<string, PgColumn>> = { table: PgTable; id: PgColumn; key: PgColumn; columns: Columns }
 /** A row of `columns` as selected: Drizzle cannot infer one for a table given as a parameter, so it is stated here. */
 type RowOf<Columns extends Record<string, PgColumn>> = { [Name in keyof Columns]: GetColumnData<Columns[Name]> }
 
-const movieSide = { table: movies, id: movies.id, key: castings.movie_id, columns: movieColumns }
-const actorSide = { table: actors, id: actors.id, key: castings.actor_id, columns: actorColumns }
+const movieSide = { table: movies, id: movies.id, key: castings.movie_id, columns: movieFields }
+const actorSide = { table: actors, id: actors.id, key: castings.actor_id, columns: actorFields }
 
 /**
  * Everything `owner` is cast with, each with its fee, in id order: one
@@ -66,7 +63,7 @@ export async function putCasting(db: Database, movieId: number, actorId: number,
       .insert(castings)
       .values({ movie_id: movieId, actor_id: actorId, fee })
       .onConflictDoUpdate({ target: [castings.movie_id, castings.actor_id], set: { fee } })
-      .returning({ ...castingColumns, created: sql<boolean>`xmax = 0` })
+      .returning({ ...castingFields, created: sql<boolean>`xmax = 0` })
     const { created, ...rest } = casting!
     return { casting: rest, created }
   } catch (error) {
@@ -80,7 +77,7 @@ export async function deleteCasting(db: Database, movieId: number, actorId: numb
   const [deleted] = await db
     .delete(castings)
     .where(and(eq(castings.movie_id, movieId), eq(castings.actor_id, actorId)))
-    .returning(castingColumns)
+    .returning(castingFields)
   if (deleted) return { deleted }
   return { missing: (await missingOf(db, movieId, actorId)) ?? ('casting' as const) }
 }

@@ -1,14 +1,13 @@
 import { and, eq, gt, gte, ilike, lte } from 'drizzle-orm'
 import type { IfMatch } from '../conditional'
 import type { Database } from '../db/client'
+import { movieFields } from '../db/fields'
 import { movies } from '../db/schema'
 import type { CreateMovie, ListMoviesQuery, UpdateMovie } from '../schemas/movies'
 import { contentHash, differsFrom, hashMatches } from './changes'
 import { containing, ordering, window } from './listing'
 
-export const movieColumns = { id: movies.id, title: movies.title, release_date: movies.release_date }
-
-const etag = contentHash(movies.id, movies.title, movies.release_date)
+const etag = contentHash(movieFields)
 
 /** One page of the movies matching the filters, each row carrying their total: one statement. */
 export function listMovies(db: Database, query: ListMoviesQuery) {
@@ -19,24 +18,24 @@ export function listMovies(db: Database, query: ListMoviesQuery) {
   )
   const { limit, offset } = window(query)
   return db
-    .select({ ...movieColumns, total: db.$count(movies, filters) })
+    .select({ ...movieFields, total: db.$count(movies, filters) })
     .from(movies)
     .where(and(filters, query.after === undefined ? undefined : gt(movies.id, query.after)))
-    .orderBy(...ordering(movieColumns, query.sort))
+    .orderBy(...ordering(movieFields, query.sort))
     .limit(limit)
     .offset(offset)
 }
 
 export async function getMovie(db: Database, id: number) {
   const [movie] = await db
-    .select({ ...movieColumns, etag })
+    .select({ ...movieFields, etag })
     .from(movies)
     .where(eq(movies.id, id))
   return movie
 }
 
 export async function createMovie(db: Database, values: CreateMovie) {
-  const [movie] = await db.insert(movies).values(values).returning(movieColumns)
+  const [movie] = await db.insert(movies).values(values).returning(movieFields)
   return movie!
 }
 
@@ -45,8 +44,8 @@ export async function updateMovie(db: Database, id: number, changes: UpdateMovie
   const [movie] = await db
     .update(movies)
     .set(changes)
-    .where(and(eq(movies.id, id), differsFrom(movieColumns, changes), hashMatches(etag, ifMatch)))
-    .returning({ ...movieColumns, etag })
+    .where(and(eq(movies.id, id), differsFrom(movieFields, changes), hashMatches(etag, ifMatch)))
+    .returning({ ...movieFields, etag })
   return movie
 }
 

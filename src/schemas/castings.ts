@@ -17,7 +17,7 @@ const fee = z
 
 export const putCastingSchema = z.strictObject({ fee: fee.default(null) })
 
-const castingSchema = z
+export const castingSchema = z
   .object({ movie_id: z.int32().positive(), actor_id: z.int32().positive(), fee: z.number().nullable() })
   .meta({ id: 'Casting', example: { movie_id: 1, actor_id: 2, fee: 500 } })
 const castMemberSchema = actorSchema.extend({ fee: z.number().nullable() })
