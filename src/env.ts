@@ -29,5 +29,7 @@ export type AppEnv = {
     subject?: string
     /** The request's `If-Match`, parsed; set by the `ifMatch` middleware on conditional writes. */
     ifMatch?: IfMatch
+    /** The request's `Idempotency-Key`, unquoted; set by the `idempotencyKey` middleware on creates. */
+    idempotencyKey?: string
   }
 }

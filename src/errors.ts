@@ -58,6 +58,13 @@ export function sqlStateOf(error: unknown): string | undefined {
   return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined
 }
 
+/** The constraint a failed statement violated, if the server named one. */
+export function constraintOf(error: unknown): string | undefined {
+  const failure = error instanceof DrizzleQueryError ? error.cause : error
+  const constraint = (failure as { constraint?: unknown } | undefined)?.constraint
+  return typeof constraint === 'string' ? constraint : undefined
+}
+
 /** How much of an error's message a log line keeps. */
 const MAX_LOGGED_MESSAGE = 300
 

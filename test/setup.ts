@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm'
 import { beforeEach } from 'vitest'
-import { actors, movies } from '../src/db/schema'
+import { actors, events, idempotencyKeys, movies } from '../src/db/schema'
 import { setDatabase, withDb } from './helpers'
 
 // Every test starts from empty tables with ids from 1, and a reachable database.
@@ -9,9 +9,13 @@ import { setDatabase, withDb } from './helpers'
 // this about 1 ms. Deleting the actors and movies deletes their castings (on delete cascade).
 beforeEach(async () => {
   await setDatabase('up')
+  // One batch, one round trip: the history triggers record the deletes, so the events go after them.
   await withDb((db) =>
-    db.execute(sql`
-      with deleted_actors as (delete from ${actors}), deleted_movies as (delete from ${movies})
-      select setval(pg_get_serial_sequence('actors', 'id'), 1, false), setval(pg_get_serial_sequence('movies', 'id'), 1, false)`),
+    db.batch([
+      db.execute(sql`
+        with deleted_actors as (delete from ${actors}), deleted_movies as (delete from ${movies})
+        select setval(pg_get_serial_sequence('actors', 'id'), 1, false), setval(pg_get_serial_sequence('movies', 'id'), 1, false)`),
+      db.execute(sql`with deleted_keys as (delete from ${idempotencyKeys}) delete from ${events}`),
+    ]),
   )
 })

@@ -1,5 +1,19 @@
 import { sql } from 'drizzle-orm'
-import { check, date, index, integer, numeric, pgTable, primaryKey, varchar } from 'drizzle-orm/pg-core'
+import {
+  bigint,
+  check,
+  date,
+  index,
+  integer,
+  json,
+  jsonb,
+  numeric,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  varchar,
+} from 'drizzle-orm/pg-core'
 import { DEFAULT_GENDER, FEE_PRECISION, FEE_SCALE, MAX_AGE, MAX_GENDER, MAX_NAME, MAX_TITLE, MIN_AGE } from '../schemas/limits'
 
 // The rules of API.md section 1 are enforced here as well as in the zod
@@ -66,4 +80,54 @@ export const castings = pgTable(
     index('castings_actor_id_idx').on(t.actor_id),
     check('castings_fee_not_negative', sql`${t.fee} >= 0`),
   ],
+)
+
+// The system of record (API.md Part C). `events` is written only by the
+// database's own triggers (migrations/0002_system_of_record.sql), one row per
+// changed actor, movie or casting, in the transaction of the write: no write
+// path can forget it. Who and which request come from transaction-local
+// settings that each write sends in the same round trip (src/db/recorded.ts).
+export const events = pgTable(
+  'events',
+  {
+    id: bigint({ mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    at: timestamp({ withTimezone: true, precision: 3, mode: 'string' }).notNull().defaultNow(),
+    by: text(),
+    request_id: text(),
+    // The writing transaction: what groups the events of one write (a delete and the castings it cascaded to).
+    txid: bigint({ mode: 'number' }).notNull().default(sql`txid_current()`),
+    action: text().notNull(),
+    resource: text().notNull(),
+    actor_id: integer(),
+    movie_id: integer(),
+    before: jsonb(),
+    after: jsonb(),
+  },
+  (t) => [
+    check('events_action', sql`${t.action} in ('create', 'update', 'delete', 'restore')`),
+    check('events_resource', sql`${t.resource} in ('actor', 'movie', 'casting')`),
+    // A resource's history (its own events and its castings') is one index range scan, newest first.
+    index('events_actor_id_id_idx').on(t.actor_id, t.id),
+    index('events_movie_id_id_idx').on(t.movie_id, t.id),
+    // What the hourly upkeep deletes first.
+    index('events_at_idx').on(t.at),
+  ],
+)
+
+// Idempotency-Key (API.md C3): stored with the created rows, in their
+// transaction, so a key is claimed exactly when its create commits.
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    subject: text().notNull(),
+    key: text().notNull(),
+    /** SHA-256 of the method, path and exact body bytes. */
+    fingerprint: text().notNull(),
+    status: integer().notNull(),
+    /** The response body as sent; `json` keeps its keys in order. */
+    body: json().notNull(),
+    location: text(),
+    created_at: timestamp({ withTimezone: true, precision: 3, mode: 'string' }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.subject, t.key] }), index('idempotency_keys_created_at_idx').on(t.created_at)],
 )

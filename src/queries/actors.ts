@@ -1,10 +1,9 @@
 import { and, eq, gt, gte, ilike, lte, sql } from 'drizzle-orm'
-import type { IfMatch } from '../conditional'
 import type { Database } from '../db/client'
 import { actorFields } from '../db/fields'
 import { actors } from '../db/schema'
-import type { CreateActor, ListActorsQuery, UpdateActor } from '../schemas/actors'
-import { contentHash, differsFrom, hashMatches } from './changes'
+import type { ListActorsQuery } from '../schemas/actors'
+import { contentHash } from './changes'
 import { containing, ordering, window } from './listing'
 
 const etag = contentHash(actorFields)
@@ -33,37 +32,4 @@ export async function getActor(db: Database, id: number) {
     .from(actors)
     .where(eq(actors.id, id))
   return actor
-}
-
-export async function createActor(db: Database, values: CreateActor) {
-  const [actor] = await db.insert(actors).values(values).returning(actorFields)
-  return actor!
-}
-
-/**
- * Writes only if a value differs and `If-Match` (if any) matches the current
- * content, in one statement, so two clients racing on one ETag cannot both
- * win. Undefined when nothing was written.
- */
-export async function updateActor(db: Database, id: number, changes: UpdateActor, ifMatch: IfMatch) {
-  const [actor] = await db
-    .update(actors)
-    .set(changes)
-    .where(and(eq(actors.id, id), differsFrom(actorFields, changes), hashMatches(etag, ifMatch)))
-    .returning({ ...actorFields, etag })
-  return actor
-}
-
-export async function deleteActor(db: Database, id: number, ifMatch: IfMatch) {
-  const [deleted] = await db
-    .delete(actors)
-    .where(and(eq(actors.id, id), hashMatches(etag, ifMatch)))
-    .returning({ id: actors.id })
-  return deleted
-}
-
-/** The current ETag, or undefined if there is no such actor: why a write did not happen. */
-export async function currentActorEtag(db: Database, id: number) {
-  const [row] = await db.select({ etag }).from(actors).where(eq(actors.id, id))
-  return row?.etag
 }

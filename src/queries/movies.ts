@@ -1,10 +1,9 @@
 import { and, eq, gt, gte, ilike, lte } from 'drizzle-orm'
-import type { IfMatch } from '../conditional'
 import type { Database } from '../db/client'
 import { movieFields } from '../db/fields'
 import { movies } from '../db/schema'
-import type { CreateMovie, ListMoviesQuery, UpdateMovie } from '../schemas/movies'
-import { contentHash, differsFrom, hashMatches } from './changes'
+import type { ListMoviesQuery } from '../schemas/movies'
+import { contentHash } from './changes'
 import { containing, ordering, window } from './listing'
 
 const etag = contentHash(movieFields)
@@ -32,32 +31,4 @@ export async function getMovie(db: Database, id: number) {
     .from(movies)
     .where(eq(movies.id, id))
   return movie
-}
-
-export async function createMovie(db: Database, values: CreateMovie) {
-  const [movie] = await db.insert(movies).values(values).returning(movieFields)
-  return movie!
-}
-
-/** As updateActor: the change, the no-op check and If-Match in one statement. */
-export async function updateMovie(db: Database, id: number, changes: UpdateMovie, ifMatch: IfMatch) {
-  const [movie] = await db
-    .update(movies)
-    .set(changes)
-    .where(and(eq(movies.id, id), differsFrom(movieFields, changes), hashMatches(etag, ifMatch)))
-    .returning({ ...movieFields, etag })
-  return movie
-}
-
-export async function deleteMovie(db: Database, id: number, ifMatch: IfMatch) {
-  const [deleted] = await db
-    .delete(movies)
-    .where(and(eq(movies.id, id), hashMatches(etag, ifMatch)))
-    .returning({ id: movies.id })
-  return deleted
-}
-
-export async function currentMovieEtag(db: Database, id: number) {
-  const [row] = await db.select({ etag }).from(movies).where(eq(movies.id, id))
-  return row?.etag
 }

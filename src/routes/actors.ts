@@ -2,16 +2,21 @@ import { Hono } from 'hono'
 import type * as z from 'zod'
 import { requirePermission } from '../auth/require-permission'
 import { etagHeader, ifMatch, notModified, whyNothingWritten } from '../conditional'
+import { recorded } from '../db/recorded'
 import type { AppEnv } from '../env'
 import { ApiError, actorNotFound, nothingToUpdate } from '../errors'
+import { createAndAnswer, idempotencyKey } from '../idempotency'
 import { operation } from '../openapi'
-import { createActor, currentActorEtag, deleteActor, getActor, listActors, updateActor } from '../queries/actors'
+import { getActor, listActors } from '../queries/actors'
 import { listFilmography } from '../queries/castings'
 import { pageOf } from '../queries/listing'
+import { actorResource } from '../queries/resources'
+import { deleteRow, updateRow } from '../queries/writes'
 import {
   actorCreatedResponse,
   actorListResponse,
   actorResponse,
+  type actorSchema,
   actorUpdatedResponse,
   createActorSchema,
   listActorsQuery,
@@ -56,11 +61,11 @@ export const actors = new Hono<AppEnv>()
       },
     }),
     requirePermission('create:actors'),
+    idempotencyKey,
     jsonBody(createActorSchema),
     async (c) => {
-      const actor = await createActor(c.var.db, c.req.valid('json'))
-      const body = { success: true, created: actor.id, actor } satisfies z.input<typeof actorCreatedResponse>
-      return c.json(body, 201, { Location: `/actors/${actor.id}` })
+      const { body, headers } = await createAndAnswer(c, actorResource, [c.req.valid('json')], true)
+      return c.json(body as z.input<typeof actorCreatedResponse>, 201, headers)
     },
   )
 
@@ -105,9 +110,10 @@ export const actors = new Hono<AppEnv>()
     pathIds({ id: actorNotFound }),
     async (c) => {
       const { id } = c.req.valid('param')
-      const row = await updateActor(c.var.db, id, c.req.valid('json'), c.var.ifMatch)
-      if (!row) throw whyNothingWritten(await currentActorEtag(c.var.db, id), c.var.ifMatch, actorNotFound(id), nothingToUpdate())
-      const { etag, ...actor } = row
+      const [{ rows }] = await recorded(c, [updateRow(c.var.db, actorResource, id, c.req.valid('json'), c.var.ifMatch)])
+      const { current, row, etag } = rows[0]!
+      if (!row || !etag) throw whyNothingWritten(current ?? undefined, c.var.ifMatch, actorNotFound(id), nothingToUpdate())
+      const actor = row as z.input<typeof actorSchema>
       const body = { success: true, updated: actor.id, actor: [actor] } satisfies z.input<typeof actorUpdatedResponse>
       return c.json(body, 200, etagHeader(etag))
     },
@@ -126,9 +132,10 @@ export const actors = new Hono<AppEnv>()
     pathIds({ id: actorNotFound }),
     async (c) => {
       const { id } = c.req.valid('param')
-      const deleted = await deleteActor(c.var.db, id, c.var.ifMatch)
-      if (!deleted) throw whyNothingWritten(await currentActorEtag(c.var.db, id), c.var.ifMatch, actorNotFound(id))
-      return c.json({ success: true, deleted: deleted.id } satisfies z.input<typeof deletedSchema>)
+      const [{ rows }] = await recorded(c, [deleteRow(c.var.db, actorResource, id, c.var.ifMatch)])
+      const { current, row } = rows[0]!
+      if (!row) throw whyNothingWritten(current ?? undefined, c.var.ifMatch, actorNotFound(id))
+      return c.json({ success: true, deleted: id } satisfies z.input<typeof deletedSchema>)
     },
   )
 

@@ -2,12 +2,16 @@ import { Hono } from 'hono'
 import type * as z from 'zod'
 import { requirePermission } from '../auth/require-permission'
 import { etagHeader, ifMatch, notModified, whyNothingWritten } from '../conditional'
+import { recorded } from '../db/recorded'
 import type { AppEnv } from '../env'
 import { ApiError, movieNotFound, nothingToUpdate } from '../errors'
+import { createAndAnswer, idempotencyKey } from '../idempotency'
 import { operation } from '../openapi'
 import { listCast } from '../queries/castings'
 import { pageOf } from '../queries/listing'
-import { createMovie, currentMovieEtag, deleteMovie, getMovie, listMovies, updateMovie } from '../queries/movies'
+import { getMovie, listMovies } from '../queries/movies'
+import { movieResource } from '../queries/resources'
+import { deleteRow, updateRow } from '../queries/writes'
 import { castResponse } from '../schemas/castings'
 import { deletedSchema } from '../schemas/common'
 import {
@@ -16,6 +20,7 @@ import {
   movieCreatedResponse,
   movieListResponse,
   movieResponse,
+  type movieSchema,
   movieUpdatedResponse,
   updateMovieSchema,
 } from '../schemas/movies'
@@ -56,11 +61,11 @@ export const movies = new Hono<AppEnv>()
       },
     }),
     requirePermission('create:movies'),
+    idempotencyKey,
     jsonBody(createMovieSchema),
     async (c) => {
-      const movie = await createMovie(c.var.db, c.req.valid('json'))
-      const body = { success: true, created: movie.id, movie } satisfies z.input<typeof movieCreatedResponse>
-      return c.json(body, 201, { Location: `/movies/${movie.id}` })
+      const { body, headers } = await createAndAnswer(c, movieResource, [c.req.valid('json')], true)
+      return c.json(body as z.input<typeof movieCreatedResponse>, 201, headers)
     },
   )
 
@@ -105,9 +110,10 @@ export const movies = new Hono<AppEnv>()
     pathIds({ id: movieNotFound }),
     async (c) => {
       const { id } = c.req.valid('param')
-      const row = await updateMovie(c.var.db, id, c.req.valid('json'), c.var.ifMatch)
-      if (!row) throw whyNothingWritten(await currentMovieEtag(c.var.db, id), c.var.ifMatch, movieNotFound(id), nothingToUpdate())
-      const { etag, ...movie } = row
+      const [{ rows }] = await recorded(c, [updateRow(c.var.db, movieResource, id, c.req.valid('json'), c.var.ifMatch)])
+      const { current, row, etag } = rows[0]!
+      if (!row || !etag) throw whyNothingWritten(current ?? undefined, c.var.ifMatch, movieNotFound(id), nothingToUpdate())
+      const movie = row as z.input<typeof movieSchema>
       const body = { success: true, updated: movie.id, movie: [movie] } satisfies z.input<typeof movieUpdatedResponse>
       return c.json(body, 200, etagHeader(etag))
     },
@@ -126,9 +132,10 @@ export const movies = new Hono<AppEnv>()
     pathIds({ id: movieNotFound }),
     async (c) => {
       const { id } = c.req.valid('param')
-      const deleted = await deleteMovie(c.var.db, id, c.var.ifMatch)
-      if (!deleted) throw whyNothingWritten(await currentMovieEtag(c.var.db, id), c.var.ifMatch, movieNotFound(id))
-      return c.json({ success: true, deleted: deleted.id } satisfies z.input<typeof deletedSchema>)
+      const [{ rows }] = await recorded(c, [deleteRow(c.var.db, movieResource, id, c.var.ifMatch)])
+      const { current, row } = rows[0]!
+      if (!row) throw whyNothingWritten(current ?? undefined, c.var.ifMatch, movieNotFound(id))
+      return c.json({ success: true, deleted: id } satisfies z.input<typeof deletedSchema>)
     },
   )
 

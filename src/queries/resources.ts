@@ -1,0 +1,36 @@
+import { type SQL, sql } from 'drizzle-orm'
+import type { PgColumn, PgTable } from 'drizzle-orm/pg-core'
+import { actorFields, movieFields } from '../db/fields'
+import { actors, movies } from '../db/schema'
+
+/** What the statements shared by actors and movies need to know of each: its table, fields and names. */
+export type Resource = {
+  table: PgTable
+  fields: Record<string, PgColumn>
+  /** The JSON key of one (`actor`) and of many (`actors`); the second is also its path. */
+  one: string
+  many: string
+}
+
+export const actorResource = { table: actors, fields: actorFields, one: 'actor', many: 'actors' } as const satisfies Resource
+export const movieResource = { table: movies, fields: movieFields, one: 'movie', many: 'movies' } as const satisfies Resource
+
+/** A name the statement is built with, never a value: quoted as a SQL string literal. */
+const literal = (name: string) => sql.raw(`'${name.replace(/'/g, "''")}'`)
+
+/**
+ * A row of `fields` as the API shows it, built by the database from `alias`'s
+ * columns: `json_build_object('id', alias.id, …)`, keys in the list's order.
+ */
+export const rowJson = (fields: Record<string, PgColumn>, alias: string): SQL =>
+  sql`json_build_object(${sql.join(
+    Object.entries(fields).map(([key, column]) => sql`${literal(key)}, ${sql.identifier(alias)}.${sql.identifier(column.name)}`),
+    sql`, `,
+  )})`
+
+/** The column list of `fields`, for INSERT and RETURNING. */
+export const columnList = (fields: Record<string, PgColumn>) =>
+  sql.join(
+    Object.values(fields).map((column) => sql.identifier(column.name)),
+    sql`, `,
+  )

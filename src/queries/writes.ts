@@ -1,0 +1,42 @@
+import { and, eq, sql } from 'drizzle-orm'
+import type { IfMatch } from '../conditional'
+import type { Database } from '../db/client'
+import { contentHash, differsFrom, hashMatches } from './changes'
+import { type Resource, rowJson } from './resources'
+
+/** What a conditional write found: the row's ETag before it (undefined: no such row), and the row it wrote, if any. */
+export type WriteOutcome = { current: string | null; row: Record<string, unknown> | null; etag: string | null }
+
+const idOf = (resource: Resource) => resource.fields.id!
+
+/**
+ * Writes only if a value differs and `If-Match` (if any) matches the current
+ * content, in one statement, so two clients racing on one ETag cannot both
+ * win; the same statement reads the ETag the row had, so why nothing was
+ * written (`whyNothingWritten`) costs no second round trip.
+ */
+export function updateRow(db: Database, resource: Resource, id: number, changes: Record<string, unknown>, ifMatch: IfMatch) {
+  const etag = contentHash(resource.fields)
+  const update = db
+    .update(resource.table)
+    .set(changes)
+    .where(and(eq(idOf(resource), id), differsFrom(resource.fields, changes), hashMatches(etag, ifMatch)))
+    .returning({ row: sql`${rowJson(resource.fields, resource.many)}`.as('row'), etag: sql`${etag}`.as('etag') })
+  return db.execute<WriteOutcome>(sql`
+    with before_write as (select ${etag} as etag from ${resource.table} where ${idOf(resource)} = ${id}),
+    written as (${update.getSQL()})
+    select (select etag from before_write) as current, written.row, written.etag from (select 1) as one left join written on true`)
+}
+
+/** Deletes the row (and, by cascade, its castings) if `If-Match` (if any) matches; reads the ETag it had in the same statement. */
+export function deleteRow(db: Database, resource: Resource, id: number, ifMatch: IfMatch) {
+  const etag = contentHash(resource.fields)
+  const remove = db
+    .delete(resource.table)
+    .where(and(eq(idOf(resource), id), hashMatches(etag, ifMatch)))
+    .returning({ row: sql`${rowJson(resource.fields, resource.many)}`.as('row'), etag: sql`${etag}`.as('etag') })
+  return db.execute<WriteOutcome>(sql`
+    with before_write as (select ${etag} as etag from ${resource.table} where ${idOf(resource)} = ${id}),
+    written as (${remove.getSQL()})
+    select (select etag from before_write) as current, written.row, written.etag from (select 1) as one left join written on true`)
+}
