@@ -2,7 +2,7 @@ import { Hono } from 'hono'
 import { requestId } from 'hono/request-id'
 import { secureHeaders } from 'hono/secure-headers'
 import { withDatabase } from './db/client'
-import type { AppEnv } from './env'
+import type { AppEnv, Bindings } from './env'
 import { envelope, loggable, toApiError } from './errors'
 import { corsFromConfig } from './middleware/cors'
 import { methodNotAllowed } from './middleware/method-not-allowed'
@@ -12,9 +12,12 @@ import { actors } from './routes/actors'
 import { castings } from './routes/castings'
 import { docs } from './routes/docs'
 import { health } from './routes/health'
+import { actorHistory, movieHistory } from './routes/history'
 import { movies } from './routes/movies'
+import { upkeep } from './scheduled'
 
-const app = new Hono<AppEnv>()
+/** The app itself, for what reads its routes (the document, the tests). */
+export const app = new Hono<AppEnv>()
 
 app.use(requestId({ headerName: 'X-Request-Id' }))
 app.use(requestLog)
@@ -33,7 +36,13 @@ const database = answers(withDatabase, [
 for (const path of ['/health', '/actors/*', '/movies/*']) app.use(path, database)
 
 // Chained, so the type of `routes` carries every route for `hc<AppType>` (hono/client).
-const routes = app.route('/health', health).route('/actors', actors).route('/movies', movies).route('/', castings)
+const routes = app
+  .route('/health', health)
+  .route('/actors', actors)
+  .route('/movies', movies)
+  .route('/', castings)
+  .route('/actors', actorHistory)
+  .route('/movies', movieHistory)
 app.route('/', docs(app))
 
 /** The API's routes, for a typed client: `hc<AppType>(baseUrl)` from `hono/client`. */
@@ -55,4 +64,8 @@ app.onError((error, c) => {
   return envelope(c, answer.status, answer.message, answer.headers)
 })
 
-export default app
+export default {
+  fetch: app.fetch,
+  // The Cron Trigger of wrangler.toml: hourly upkeep of keys and history.
+  scheduled: async (_controller, env, context) => context.waitUntil(upkeep(env).then(() => {})),
+} satisfies ExportedHandler<Bindings>

@@ -6,7 +6,7 @@ import { describe, expect, inject, it } from 'vitest'
 import type { Database as Db } from '../src/db/client'
 import { actorFields, castingFields, movieFields } from '../src/db/fields'
 import { actors, castings, movies } from '../src/db/schema'
-import app from '../src/index'
+import { app } from '../src/index'
 import { contentHash } from '../src/queries/changes'
 import { tokenFor, withDb } from './helpers'
 

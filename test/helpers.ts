@@ -80,9 +80,9 @@ export const insertMovies = (values: (typeof movies.$inferInsert)[]) => withDb((
 
 /**
  * How the SQL endpoint answers: normally, not at all (refused), never (hangs),
- * with a 503, or with something that is not Neon's format.
+ * with a 503, with something that is not Neon's format, or too late (after committing).
  */
-export async function setDatabase(mode: 'up' | 'down' | 'hang' | 'error' | 'garbled') {
+export async function setDatabase(mode: 'up' | 'down' | 'hang' | 'error' | 'garbled' | 'late') {
   const response = await fetch(`${inject('servicesUrl')}/database/${mode}`, { method: 'POST' })
   if (!response.ok) throw new Error(`database ${mode}: ${response.status}`)
 }

@@ -1,6 +1,6 @@
 import { describe, expect, inject, it } from 'vitest'
 import { PERMISSIONS } from '../src/auth/permissions'
-import app from '../src/index'
+import { app } from '../src/index'
 import { call, callJson } from './helpers'
 
 type Operation = {

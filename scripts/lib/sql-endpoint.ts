@@ -9,8 +9,14 @@ import pg from 'pg'
 // round trip; behind it, a pool of persistent connections, as Neon keeps.
 // @see https://github.com/neondatabase/serverless (the driver's `neon()`: what it sends and parses)
 
-/** `up` answers; `down` refuses connections; `hang` accepts and never answers; `error` answers 503; `garbled` answers 200 with no JSON. */
-export type EndpointMode = 'up' | 'down' | 'hang' | 'error' | 'garbled'
+/**
+ * `up` answers; `down` refuses connections; `hang` accepts and never answers; `error` answers 503; `garbled` answers 200 with no JSON;
+ * `late` runs the statements (and commits) but answers only after the Worker has given up: an answer lost on the way back.
+ */
+export type EndpointMode = 'up' | 'down' | 'hang' | 'error' | 'garbled' | 'late'
+
+/** How long `late` holds an answer: longer than the Worker waits (src/db/timeouts.ts). */
+const LATE_MS = 6_000
 
 export type SqlEndpoint = {
   /** The URL the driver posts to; it carries this run's secret. */
@@ -155,8 +161,9 @@ export async function startSqlEndpoint({
     const send = (status: number, body: unknown) => {
       const text = typeof body === 'string' ? body : JSON.stringify(body)
       const headers = { 'content-type': typeof body === 'string' ? 'text/plain' : 'application/json' }
-      if (delayMs === 0) response.writeHead(status, headers).end(text)
-      else setTimeout(() => response.writeHead(status, headers).end(text), delayMs)
+      const delay = mode === 'late' ? LATE_MS : delayMs
+      if (delay === 0) response.writeHead(status, headers).end(text)
+      else setTimeout(() => response.writeHead(status, headers).end(text), delay)
     }
     // A web page's fetch always carries Origin; the driver never does. No page reaches this database.
     if (request.headers.origin !== undefined) return send(403, 'cross-origin requests are refused')

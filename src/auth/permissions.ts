@@ -1,4 +1,4 @@
-/** The eight permissions of API.md section 3. */
+/** The permissions of API.md section 3 (and `read:history`, Part C4). */
 export const PERMISSIONS = [
   'read:actors',
   'read:movies',
@@ -8,6 +8,7 @@ export const PERMISSIONS = [
   'edit:movies',
   'create:movies',
   'delete:movies',
+  'read:history',
 ] as const
 
 export type Permission = (typeof PERMISSIONS)[number]

@@ -1,4 +1,4 @@
-import { decodeProtectedHeader, errors, type JWTPayload, jwtVerify } from 'jose'
+import { decodeJwt, decodeProtectedHeader, errors, type JWTPayload, jwtVerify } from 'jose'
 import type { Bindings } from '../env'
 import { ApiError } from '../errors'
 import { keySetFor } from './jwks'
@@ -63,6 +63,15 @@ export async function verifyToken(token: string, config: AuthConfig): Promise<JW
   if (header.alg !== 'RS256') throw unauthorized(PARSE_FAILED, true)
   // With a one-key JWKS jose would accept a token without `kid`; the contract does not.
   if (typeof header.kid !== 'string' || header.kid === '') throw unauthorized(NO_KEY, true)
+  // jose takes any `sub` and any number as `exp` (1e309 is Infinity: never expires). The subject keys
+  // rate limits, idempotency keys and the history's `by`, so it is a string or absent; `exp` is finite.
+  let claims: JWTPayload
+  try {
+    claims = decodeJwt(token)
+  } catch {
+    throw unauthorized(PARSE_FAILED, true)
+  }
+  if ((claims.sub !== undefined && typeof claims.sub !== 'string') || !Number.isFinite(claims.exp)) throw unauthorized(PARSE_FAILED, true)
 
   try {
     const { payload } = await jwtVerify(token, keySetFor(config.jwksUrl), {

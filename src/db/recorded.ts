@@ -26,6 +26,6 @@ export async function recorded<T extends Statements>(c: Context<AppEnv>, stateme
 
 /** `recorded` for this request, for a query that decides itself what to run. */
 export const writeFor =
-  (c: Context<AppEnv>): Write =>
+  (c: Context<AppEnv>, action: '' | 'restore' = ''): Write =>
   (statements) =>
-    recorded(c, statements)
+    recorded(c, statements, action)

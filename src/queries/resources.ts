@@ -28,9 +28,11 @@ export const rowJson = (fields: Record<string, PgColumn>, alias: string): SQL =>
     sql`, `,
   )})`
 
-/** The column list of `fields`, for INSERT and RETURNING. */
-export const columnList = (fields: Record<string, PgColumn>) =>
+/** The column list of `fields`, for INSERT and RETURNING; with `alias`, those columns of that row. */
+export const columnList = (fields: Record<string, PgColumn>, alias?: string) =>
   sql.join(
-    Object.values(fields).map((column) => sql.identifier(column.name)),
+    Object.values(fields).map((column) =>
+      alias ? sql`${sql.identifier(alias)}.${sql.identifier(column.name)}` : sql.identifier(column.name),
+    ),
     sql`, `,
   )

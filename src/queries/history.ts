@@ -1,0 +1,80 @@
+import { sql } from 'drizzle-orm'
+import type { Database } from '../db/client'
+import { castingFields } from '../db/fields'
+import type { Write } from '../db/recorded'
+import { castings, events } from '../db/schema'
+import { constraintOf, sqlStateOf } from '../errors'
+import { columnList, type Resource, rowJson } from './resources'
+
+/** Events older than this many days are past retention: not listed, not restorable, and purged by the hourly upkeep. */
+export const retention = (days: number) => sql`now() - make_interval(days => ${days})`
+
+const ownColumn = (resource: Resource) => (resource.one === 'actor' ? events.actor_id : events.movie_id)
+/** The other side of a casting: a movie's castings come back only where their actor exists, and the reverse. */
+const otherSide = (resource: Resource) =>
+  resource.one === 'actor' ? sql`${events.movie_id} in (select id from movies)` : sql`${events.actor_id} in (select id from actors)`
+
+/** An event as the API shows it; `at` in UTC with milliseconds, as JavaScript writes it. */
+const eventJson = sql`json_build_object(
+  'at', to_char(${events.at} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'by', ${events.by}, 'request_id', ${events.request_id},
+  'action', ${events.action}, 'resource', ${events.resource}, 'actor_id', ${events.actor_id}, 'movie_id', ${events.movie_id},
+  'before', ${events.before}, 'after', ${events.after})`
+
+/**
+ * A page of the resource's events and its castings', newest first, and how
+ * many there are: one statement, two index range scans of one index.
+ */
+export function listHistory(db: Database, resource: Resource, id: number, page: number, perPage: number, retentionDays: number) {
+  const mine = sql`${ownColumn(resource)} = ${id} and ${events.at} > ${retention(retentionDays)}`
+  return db.execute<{ total: number; history: unknown[] | null }>(sql`
+    select (select count(*)::integer from ${events} where ${mine}) as total,
+      (select json_agg(event order by id desc) from (
+        select ${events.id} as id, ${eventJson} as event from ${events} where ${mine}
+        order by ${events.id} desc limit ${perPage} offset ${(page - 1) * perPage}
+      ) as page) as history`)
+}
+
+export type RestoreOutcome = { row: Record<string, unknown> | null; castings_restored: number; exists: boolean; deleted: boolean }
+
+/**
+ * Brings a deleted resource back, with its id and its last values, and the
+ * castings that its delete removed (the casting events of the same
+ * transaction) whose other side still exists: one statement. Nothing happens
+ * if it exists, or if no delete of it is within retention; the flags say which.
+ * `write` runs it with the `restore` action, so its inserts are recorded as restores.
+ */
+export async function restoreDeleted(db: Database, write: Write, resource: Resource, id: number, retentionDays: number) {
+  const { table } = resource
+  const statement = db.execute<RestoreOutcome>(sql`
+    with last_delete as (
+      select ${events.txid} as txid, ${events.before} as before from ${events}
+      where ${ownColumn(resource)} = ${id} and ${events.resource} = ${resource.one} and ${events.action} = 'delete'
+        and ${events.at} > ${retention(retentionDays)}
+      order by ${events.id} desc limit 1
+    ),
+    restored as (
+      insert into ${table} (${columnList(resource.fields)}) overriding system value
+      select ${columnList(resource.fields, 'old')} from last_delete, jsonb_populate_record(null::${table}, last_delete.before) as old
+      where not exists (select 1 from ${table} where id = ${id})
+      returning ${rowJson(resource.fields, resource.many)} as row
+    ),
+    castings_restored as (
+      insert into ${castings} (${columnList(castingFields)})
+      select ${columnList(castingFields, 'old')} from ${events}, jsonb_populate_record(null::${castings}, ${events.before}) as old
+      where ${events.txid} = (select txid from last_delete) and ${events.resource} = 'casting' and ${events.action} = 'delete'
+        and ${ownColumn(resource)} = ${id} and ${otherSide(resource)} and exists (select 1 from restored)
+      on conflict do nothing
+      returning 1
+    )
+    select (select row from restored) as row, (select count(*)::integer from castings_restored) as castings_restored,
+      exists (select 1 from ${table} where id = ${id}) as exists, exists (select 1 from last_delete) as deleted`)
+  try {
+    const [{ rows }] = await write([statement])
+    return rows[0]!
+  } catch (error) {
+    // Another restore of the same id committed first.
+    if (sqlStateOf(error) === '23505' && constraintOf(error) === `${resource.many}_pkey`)
+      return { row: null, castings_restored: 0, exists: true, deleted: true }
+    throw error
+  }
+}

@@ -1,0 +1,109 @@
+import { Hono } from 'hono'
+import * as z from 'zod'
+import type { Permission } from '../auth/permissions'
+import { requirePermission } from '../auth/require-permission'
+import { writeFor } from '../db/recorded'
+import type { AppEnv, Bindings } from '../env'
+import { ApiError, actorNotFound, movieNotFound } from '../errors'
+import { operation } from '../openapi'
+import { listHistory, restoreDeleted } from '../queries/history'
+import { actorResource, movieResource, type Resource } from '../queries/resources'
+import { actorSchema } from '../schemas/actors'
+import { successSchema } from '../schemas/common'
+import { historyQuery, historyResponse } from '../schemas/history'
+import { movieSchema } from '../schemas/movies'
+import { pathIds, validate } from '../validation'
+
+/** HISTORY_RETENTION_DAYS, 365 unless it says otherwise (API.md C4). */
+export const retentionDays = (env: Bindings) => {
+  const days = Number(env.HISTORY_RETENTION_DAYS)
+  return Number.isInteger(days) && days > 0 ? days : 365
+}
+
+type Config<One extends string> = {
+  resource: Resource & { one: One }
+  schema: z.ZodObject
+  Name: string
+  notFound: (id: string | number) => ApiError
+  restorePermission: Permission
+}
+
+/** GET /:id/history and POST /:id/restore, the same for actors and movies: mounted beside each resource's own routes. */
+function historyRoutes<One extends 'actor' | 'movie'>({ resource, schema, Name, notFound, restorePermission }: Config<One>) {
+  const restoredResponse = successSchema.extend({
+    restored: z.int32().positive(),
+    [resource.one]: schema,
+    castings_restored: z.int().min(0).meta({ description: 'How many of the castings its delete removed came back.' }),
+  })
+  const tag = `${Name}s`
+  return (
+    new Hono<AppEnv>()
+      .get(
+        '/:id/history',
+        operation({
+          tag,
+          summary: `A ${resource.one}'s history`,
+          description: `Every change to the ${resource.one} and its castings, newest first, paged as lists are; it answers for a deleted ${resource.one} too, within \`HISTORY_RETENTION_DAYS\`.`,
+          success: { status: 200, description: 'A page of events.', schema: historyResponse },
+          errors: { 404: `No events of that ${resource.one} (\`${notFound('{id}').message}\`).` },
+        }),
+        requirePermission('read:history'),
+        validate('query', historyQuery),
+        pathIds({ id: notFound }),
+        async (c) => {
+          const { id } = c.req.valid('param')
+          const { page = 1, per_page } = c.req.valid('query')
+          const { rows } = await listHistory(c.var.db, resource, id, page, per_page, retentionDays(c.env))
+          const { total, history } = rows[0]!
+          if (total === 0) throw notFound(id)
+          const body = {
+            success: true as const,
+            history: (history ?? []) as z.input<typeof historyResponse>['history'],
+            page,
+            per_page,
+            total,
+          }
+          return c.json(body satisfies z.input<typeof historyResponse>)
+        },
+      )
+      // A delete undone: the same id, its last values, and the castings that delete removed.
+      .post(
+        '/:id/restore',
+        operation({
+          tag,
+          summary: `Restore a deleted ${resource.one}`,
+          description: `Brings back a deleted ${resource.one} with its id and last values, and the castings its delete removed whose other side still exists, in one transaction.`,
+          success: { status: 200, description: `The restored ${resource.one}.`, schema: restoredResponse },
+          errors: {
+            404: `It never existed, or its delete is past retention (\`${notFound('{id}').message}\`).`,
+            409: `It exists (\`${Name} with id {id} exists.\`).`,
+          },
+        }),
+        requirePermission(restorePermission),
+        pathIds({ id: notFound }),
+        async (c) => {
+          const { id } = c.req.valid('param')
+          const outcome = await restoreDeleted(c.var.db, writeFor(c, 'restore'), resource, id, retentionDays(c.env))
+          if (outcome.exists) throw new ApiError(409, `${Name} with id ${id} exists.`)
+          if (!outcome.row) throw notFound(id)
+          const body = { success: true, restored: id, [resource.one]: outcome.row, castings_restored: outcome.castings_restored }
+          return c.json(body as z.input<typeof restoredResponse>)
+        },
+      )
+  )
+}
+
+export const actorHistory = historyRoutes({
+  resource: actorResource,
+  schema: actorSchema,
+  Name: 'Actor',
+  notFound: actorNotFound,
+  restorePermission: 'delete:actors',
+})
+export const movieHistory = historyRoutes({
+  resource: movieResource,
+  schema: movieSchema,
+  Name: 'Movie',
+  notFound: movieNotFound,
+  restorePermission: 'delete:movies',
+})

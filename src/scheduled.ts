@@ -1,0 +1,47 @@
+import { sql } from 'drizzle-orm'
+import { databaseFor } from './db/client'
+import { events, idempotencyKeys } from './db/schema'
+import type { Bindings } from './env'
+import { KEY_TTL } from './queries/creates'
+import { retention } from './queries/history'
+import { retentionDays } from './routes/history'
+
+/** Rows one statement deletes at most, and statements one run makes at most: an hour's backlog never holds locks for long. */
+const BATCH_ROWS = 1_000
+const MAX_BATCHES = 50
+
+/** Deletes in batches of `BATCH_ROWS` the rows `expired` selects (by id or ctid), until none is left or the bound is reached. */
+async function purge(run: () => Promise<number>) {
+  let removed = 0
+  for (let batch = 0; batch < MAX_BATCHES; batch++) {
+    const count = await run()
+    removed += count
+    if (count < BATCH_ROWS) break
+  }
+  return removed
+}
+
+/**
+ * The hourly upkeep (API.md C5, `[triggers]` in wrangler.toml): expired
+ * idempotency keys and events past retention go, in bounded batches; a live
+ * row (a key within 24 hours, an event within retention, any actor, movie or
+ * casting) is never touched. One JSON log line says what went.
+ */
+export async function upkeep(env: Bindings) {
+  const db = databaseFor(env)
+  const days = retentionDays(env)
+  const count = async (statement: ReturnType<typeof sql>) => (await db.execute<{ count: number }>(statement)).rows[0]?.count ?? 0
+  const idempotencyKeysDeleted = await purge(() =>
+    count(sql`with gone as (
+      delete from ${idempotencyKeys} where ctid in (select ctid from ${idempotencyKeys} where created_at <= now() - ${KEY_TTL} limit ${BATCH_ROWS})
+      returning 1) select count(*)::integer as count from gone`),
+  )
+  const eventsDeleted = await purge(() =>
+    count(sql`with gone as (
+      delete from ${events} where id in (select id from ${events} where ${events.at} <= ${retention(days)} order by id limit ${BATCH_ROWS})
+      returning 1) select count(*)::integer as count from gone`),
+  )
+  const line = { level: 'info', job: 'upkeep', idempotencyKeysDeleted, eventsDeleted, retentionDays: days }
+  console.log(JSON.stringify(line))
+  return line
+}
