@@ -1,7 +1,7 @@
 import type { Context } from 'hono'
 import { createMiddleware } from 'hono/factory'
 import * as z from 'zod'
-import { recorded } from './db/recorded'
+import { writtenBy } from './db/recorded'
 import type { AppEnv } from './env'
 import { ApiError, constraintOf } from './errors'
 import { answers, documented } from './openapi'
@@ -80,7 +80,8 @@ export async function createAndAnswer(c: Context<AppEnv>, resource: Resource, it
     name === undefined ? undefined : { subject: c.var.subject ?? '', key: name, fingerprint: await fingerprintOf(c) }
   let outcome: CreateOutcome | undefined
   try {
-    const results = await recorded(c, createStatements(c.var.db, resource, items, one, key))
+    const statements = createStatements(c.var.db, writtenBy(c), resource, items, one, key)
+    const results = statements.length === 1 ? [await statements[0]] : await c.var.db.batch(statements)
     outcome = (results.at(-1) as { rows: CreateOutcome[] }).rows[0]
   } catch (error) {
     if (!key || constraintOf(error) !== 'idempotency_keys_subject_key_pk') throw error

@@ -372,7 +372,9 @@ function mayChange(method: string, path: string, response: Response): (key: stri
   const own = `${resource[0]}${id}`
   const castingsOf =
     resource === 'actors' ? (key: string) => key.startsWith('c') && key.endsWith(`:${id}`) : (key: string) => key.startsWith(`c${id}:`)
-  return (key) => key === own || (method === 'DELETE' && castingsOf(key))
+  // A delete takes the resource's castings with it; a restore brings them back.
+  const cascades = method === 'DELETE' || path.endsWith('/restore')
+  return (key) => key === own || (cascades && castingsOf(key))
 }
 
 async function expectAnswer(request: Request, response: Response) {

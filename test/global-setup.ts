@@ -26,7 +26,10 @@ export default async function setup(project: TestProject) {
   const databaseUrl = database.url
 
   const { hostname, port } = new URL(databaseUrl)
-  const endpoint = await startSqlEndpoint({ target: { host: hostname, port: Number(port || 5432) } })
+  // PGlite is one backend: its socket server interleaves the protocol messages of several connections, so one
+  // connection's unnamed statement can be replaced by another's mid-query. One pooled connection keeps them apart.
+  const poolSize = process.env.TEST_DATABASE_URL ? undefined : 1
+  const endpoint = await startSqlEndpoint({ target: { host: hostname, port: Number(port || 5432) }, poolSize })
   teardowns.push(() => endpoint.close())
 
   const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true })

@@ -52,10 +52,11 @@ export async function startDevStack({
     prepareDocsAssets()
 
     let databaseUrl = given ?? explicit.DATABASE_URL
+    const embedded = !databaseUrl
     if (!databaseUrl) {
-      const embedded = await startEmbeddedPostgres(join(dataDir, 'pglite'))
-      cleanups.push(() => embedded.close())
-      databaseUrl = `postgres://postgres@127.0.0.1:${embedded.port}/postgres`
+      const pglite = await startEmbeddedPostgres(join(dataDir, 'pglite'))
+      cleanups.push(() => pglite.close())
+      databaseUrl = `postgres://postgres@127.0.0.1:${pglite.port}/postgres`
       // Lets `npm run db:seed` reach this database while dev holds PGlite's folder.
       const runtimeFile = devServerFile(dataDir)
       writeFileSync(runtimeFile, JSON.stringify({ databaseUrl }))
@@ -72,7 +73,11 @@ export async function startDevStack({
     let endpoint: SqlEndpoint | undefined
     if (!explicit.DATABASE_HTTP_ENDPOINT && isLocalDatabase(databaseUrl)) {
       const { hostname, port: dbPort } = new URL(databaseUrl)
-      endpoint = await startSqlEndpoint({ target: { host: hostname.replace(/^\[|\]$/g, ''), port: Number(dbPort || 5432) } })
+      // PGlite is one backend whose socket server interleaves several connections' messages: one connection for it.
+      endpoint = await startSqlEndpoint({
+        target: { host: hostname.replace(/^\[|\]$/g, ''), port: Number(dbPort || 5432) },
+        poolSize: embedded ? 1 : undefined,
+      })
       cleanups.push(() => endpoint?.close())
       supplied.DATABASE_HTTP_ENDPOINT = endpoint.url
     }

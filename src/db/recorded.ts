@@ -1,31 +1,16 @@
-import { sql } from 'drizzle-orm'
-import type { BatchItem, BatchResponse } from 'drizzle-orm/batch'
+import { type SQL, sql } from 'drizzle-orm'
 import type { Context } from 'hono'
 import type { AppEnv } from '../env'
 
-type Statements = readonly [BatchItem<'pg'>, ...BatchItem<'pg'>[]]
-
-/** Runs write statements as one recorded transaction: see `recorded`. */
-export type Write = <T extends Statements>(statements: T) => Promise<BatchResponse<T>>
-
 /**
- * Runs `statements` in one round trip and one transaction (`db.batch`), after
- * the statement that tells the history triggers who writes and for which
- * request (and that a restore's inserts are `restore` events): settings local
- * to the transaction (`set_config(…, true)`), gone when it ends. Answers the
- * results of `statements`.
+ * A condition for the WHERE of a write, always true, that tells the history
+ * triggers who writes and for which request (and that a restore's inserts are
+ * `restore` events): settings local to the statement's transaction
+ * (`set_config(…, true)`), gone when it ends. An uncorrelated subquery, so
+ * the database evaluates it once, before the first row is written; row
+ * triggers run after that. So every write stays one statement, and nothing
+ * it sets outlives it on a pooled connection.
  * @see https://www.postgresql.org/docs/current/functions-admin.html#FUNCTIONS-ADMIN-SET
  */
-export async function recorded<T extends Statements>(c: Context<AppEnv>, statements: T, action: '' | 'restore' = '') {
-  const context = c.var.db.execute(
-    sql`select set_config('app.by', ${c.var.subject ?? ''}, true), set_config('app.request_id', ${c.var.requestId}, true), set_config('app.action', ${action}, true)`,
-  )
-  const [, ...results] = await c.var.db.batch([context, ...statements])
-  return results as BatchResponse<T>
-}
-
-/** `recorded` for this request, for a query that decides itself what to run. */
-export const writeFor =
-  (c: Context<AppEnv>, action: '' | 'restore' = ''): Write =>
-  (statements) =>
-    recorded(c, statements, action)
+export const writtenBy = (c: Context<AppEnv>, action: '' | 'restore' = ''): SQL =>
+  sql`(select set_config('app.by', ${c.var.subject ?? ''}, true) || set_config('app.request_id', ${c.var.requestId}, true) || set_config('app.action', ${action}, true)) is not null`

@@ -1,8 +1,7 @@
-import { and, eq, type GetColumnData, sql } from 'drizzle-orm'
+import { and, eq, type GetColumnData, type SQL, sql } from 'drizzle-orm'
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core'
 import type { Database } from '../db/client'
 import { actorFields, castingFields, movieFields } from '../db/fields'
-import type { Write } from '../db/recorded'
 import { actors, castings, movies } from '../db/schema'
 import { sqlStateOf } from '../errors'
 
@@ -58,15 +57,13 @@ async function missingOf(db: Database, movieId: number, actorId: number) {
  * from an updated one (a row an INSERT wrote has no xmax). A foreign key
  * violation means the movie or the actor does not exist.
  */
-export async function putCasting(db: Database, write: Write, movieId: number, actorId: number, fee: number | null) {
+export async function putCasting(db: Database, writer: SQL, movieId: number, actorId: number, fee: number | null) {
   try {
-    const [[casting]] = await write([
-      db
-        .insert(castings)
-        .values({ movie_id: movieId, actor_id: actorId, fee })
-        .onConflictDoUpdate({ target: [castings.movie_id, castings.actor_id], set: { fee } })
-        .returning({ ...castingFields, created: sql<boolean>`xmax = 0` }),
-    ])
+    const [casting] = await db
+      .insert(castings)
+      .select(sql`select ${movieId}::integer, ${actorId}::integer, ${fee}::numeric where ${writer}`)
+      .onConflictDoUpdate({ target: [castings.movie_id, castings.actor_id], set: { fee } })
+      .returning({ ...castingFields, created: sql<boolean>`xmax = 0` })
     const { created, ...rest } = casting!
     return { casting: rest, created }
   } catch (error) {
@@ -76,13 +73,11 @@ export async function putCasting(db: Database, write: Write, movieId: number, ac
 }
 
 /** Deletes the casting; if there was none, says which of movie, actor or casting is missing. */
-export async function deleteCasting(db: Database, write: Write, movieId: number, actorId: number) {
-  const [[deleted]] = await write([
-    db
-      .delete(castings)
-      .where(and(eq(castings.movie_id, movieId), eq(castings.actor_id, actorId)))
-      .returning(castingFields),
-  ])
+export async function deleteCasting(db: Database, writer: SQL, movieId: number, actorId: number) {
+  const [deleted] = await db
+    .delete(castings)
+    .where(and(eq(castings.movie_id, movieId), eq(castings.actor_id, actorId), writer))
+    .returning(castingFields)
   if (deleted) return { deleted }
   return { missing: (await missingOf(db, movieId, actorId)) ?? ('casting' as const) }
 }

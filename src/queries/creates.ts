@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm'
+import { type SQL, sql } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import { idempotencyKeys } from '../db/schema'
 import { columnList, type Resource, rowJson } from './resources'
@@ -13,7 +13,7 @@ export type StoredKey = { subject: string; key: string; fingerprint: string }
 export type CreateOutcome = { replayed: boolean; fingerprint: string | null; status: number; body: unknown; location: string | null }
 
 /**
- * The statements of a create, for one `db.batch()`: `items` inserted in input
+ * The statements of a create (one; two for one `db.batch()` under a key): `items` inserted in input
  * order, and the response built by the database from the rows it wrote, so
  * that with a `key` the same statement stores that response with them (one
  * transaction: a key is claimed exactly when its rows commit). If the key is
@@ -26,7 +26,14 @@ export type CreateOutcome = { replayed: boolean; fingerprint: string | null; sta
  * select-then-insert), and its rows roll back: see `isKeyTaken`.
  * @see https://brandur.org/idempotency-keys
  */
-export function createStatements(db: Database, resource: Resource, items: Record<string, unknown>[], one: boolean, key?: StoredKey) {
+export function createStatements(
+  db: Database,
+  writer: SQL,
+  resource: Resource,
+  items: Record<string, unknown>[],
+  one: boolean,
+  key?: StoredKey,
+) {
   const { id: _, ...written } = resource.fields
   const values = sql.join(
     Object.entries(written).map(([name, column]) => sql`(item->>${sql.raw(`'${name}'`)})::${sql.raw(column.getSQLType())}`),
@@ -44,7 +51,7 @@ export function createStatements(db: Database, resource: Resource, items: Record
     created as (
       insert into ${resource.table} (${columnList(written)})
       select ${values} from jsonb_array_elements(${JSON.stringify(items)}::jsonb) with ordinality as input(item, ord)
-      where not exists (select 1 from existing)
+      where not exists (select 1 from existing) and ${writer}
       order by ord
       returning ${columnList(resource.fields)}
     ),

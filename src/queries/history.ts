@@ -1,7 +1,6 @@
-import { sql } from 'drizzle-orm'
+import { type SQL, sql } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import { castingFields } from '../db/fields'
-import type { Write } from '../db/recorded'
 import { castings, events } from '../db/schema'
 import { constraintOf, sqlStateOf } from '../errors'
 import { columnList, type Resource, rowJson } from './resources'
@@ -41,9 +40,9 @@ export type RestoreOutcome = { row: Record<string, unknown> | null; castings_res
  * castings that its delete removed (the casting events of the same
  * transaction) whose other side still exists: one statement. Nothing happens
  * if it exists, or if no delete of it is within retention; the flags say which.
- * `write` runs it with the `restore` action, so its inserts are recorded as restores.
+ * `writer` is `writtenBy(c, 'restore')`, so its inserts are recorded as restores.
  */
-export async function restoreDeleted(db: Database, write: Write, resource: Resource, id: number, retentionDays: number) {
+export async function restoreDeleted(db: Database, writer: SQL, resource: Resource, id: number, retentionDays: number) {
   const { table } = resource
   const statement = db.execute<RestoreOutcome>(sql`
     with last_delete as (
@@ -55,7 +54,7 @@ export async function restoreDeleted(db: Database, write: Write, resource: Resou
     restored as (
       insert into ${table} (${columnList(resource.fields)}) overriding system value
       select ${columnList(resource.fields, 'old')} from last_delete, jsonb_populate_record(null::${table}, last_delete.before) as old
-      where not exists (select 1 from ${table} where id = ${id})
+      where not exists (select 1 from ${table} where id = ${id}) and ${writer}
       returning ${rowJson(resource.fields, resource.many)} as row
     ),
     castings_restored as (
@@ -69,7 +68,7 @@ export async function restoreDeleted(db: Database, write: Write, resource: Resou
     select (select row from restored) as row, (select count(*)::integer from castings_restored) as castings_restored,
       exists (select 1 from ${table} where id = ${id}) as exists, exists (select 1 from last_delete) as deleted`)
   try {
-    const [{ rows }] = await write([statement])
+    const { rows } = await statement
     return rows[0]!
   } catch (error) {
     // Another restore of the same id committed first.

@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm'
+import { and, eq, type SQL, sql } from 'drizzle-orm'
 import type { IfMatch } from '../conditional'
 import type { Database } from '../db/client'
 import { contentHash, differsFrom, hashMatches } from './changes'
@@ -13,14 +13,15 @@ const idOf = (resource: Resource) => resource.fields.id!
  * Writes only if a value differs and `If-Match` (if any) matches the current
  * content, in one statement, so two clients racing on one ETag cannot both
  * win; the same statement reads the ETag the row had, so why nothing was
- * written (`whyNothingWritten`) costs no second round trip.
+ * written (`whyNothingWritten`) costs no second round trip. `writer` is
+ * `writtenBy(c)`, for the history.
  */
-export function updateRow(db: Database, resource: Resource, id: number, changes: Record<string, unknown>, ifMatch: IfMatch) {
+export function updateRow(db: Database, writer: SQL, resource: Resource, id: number, changes: Record<string, unknown>, ifMatch: IfMatch) {
   const etag = contentHash(resource.fields)
   const update = db
     .update(resource.table)
     .set(changes)
-    .where(and(eq(idOf(resource), id), differsFrom(resource.fields, changes), hashMatches(etag, ifMatch)))
+    .where(and(eq(idOf(resource), id), differsFrom(resource.fields, changes), hashMatches(etag, ifMatch), writer))
     .returning({ row: sql`${rowJson(resource.fields, resource.many)}`.as('row'), etag: sql`${etag}`.as('etag') })
   return db.execute<WriteOutcome>(sql`
     with before_write as (select ${etag} as etag from ${resource.table} where ${idOf(resource)} = ${id}),
@@ -29,11 +30,11 @@ export function updateRow(db: Database, resource: Resource, id: number, changes:
 }
 
 /** Deletes the row (and, by cascade, its castings) if `If-Match` (if any) matches; reads the ETag it had in the same statement. */
-export function deleteRow(db: Database, resource: Resource, id: number, ifMatch: IfMatch) {
+export function deleteRow(db: Database, writer: SQL, resource: Resource, id: number, ifMatch: IfMatch) {
   const etag = contentHash(resource.fields)
   const remove = db
     .delete(resource.table)
-    .where(and(eq(idOf(resource), id), hashMatches(etag, ifMatch)))
+    .where(and(eq(idOf(resource), id), hashMatches(etag, ifMatch), writer))
     .returning({ row: sql`${rowJson(resource.fields, resource.many)}`.as('row'), etag: sql`${etag}`.as('etag') })
   return db.execute<WriteOutcome>(sql`
     with before_write as (select ${etag} as etag from ${resource.table} where ${idOf(resource)} = ${id}),

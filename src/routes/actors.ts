@@ -2,7 +2,7 @@ import { Hono } from 'hono'
 import type * as z from 'zod'
 import { requirePermission } from '../auth/require-permission'
 import { etagHeader, ifMatch, notModified, whyNothingWritten } from '../conditional'
-import { recorded } from '../db/recorded'
+import { writtenBy } from '../db/recorded'
 import type { AppEnv } from '../env'
 import { ApiError, actorNotFound, nothingToUpdate } from '../errors'
 import { createAndAnswer, idempotencyKey } from '../idempotency'
@@ -110,7 +110,7 @@ export const actors = new Hono<AppEnv>()
     pathIds({ id: actorNotFound }),
     async (c) => {
       const { id } = c.req.valid('param')
-      const [{ rows }] = await recorded(c, [updateRow(c.var.db, actorResource, id, c.req.valid('json'), c.var.ifMatch)])
+      const { rows } = await updateRow(c.var.db, writtenBy(c), actorResource, id, c.req.valid('json'), c.var.ifMatch)
       const { current, row, etag } = rows[0]!
       if (!row || !etag) throw whyNothingWritten(current ?? undefined, c.var.ifMatch, actorNotFound(id), nothingToUpdate())
       const actor = row as z.input<typeof actorSchema>
@@ -132,7 +132,7 @@ export const actors = new Hono<AppEnv>()
     pathIds({ id: actorNotFound }),
     async (c) => {
       const { id } = c.req.valid('param')
-      const [{ rows }] = await recorded(c, [deleteRow(c.var.db, actorResource, id, c.var.ifMatch)])
+      const { rows } = await deleteRow(c.var.db, writtenBy(c), actorResource, id, c.var.ifMatch)
       const { current, row } = rows[0]!
       if (!row) throw whyNothingWritten(current ?? undefined, c.var.ifMatch, actorNotFound(id))
       return c.json({ success: true, deleted: id } satisfies z.input<typeof deletedSchema>)

@@ -1,7 +1,7 @@
 import { Hono } from 'hono'
 import type * as z from 'zod'
 import { requirePermission } from '../auth/require-permission'
-import { writeFor } from '../db/recorded'
+import { writtenBy } from '../db/recorded'
 import type { AppEnv } from '../env'
 import { ApiError, actorNotFound, movieNotFound } from '../errors'
 import { operation } from '../openapi'
@@ -40,7 +40,7 @@ export const castings = new Hono<AppEnv>()
     pathIds({ id: movieNotFound, actor_id: actorNotFound }),
     async (c) => {
       const { id, actor_id } = c.req.valid('param')
-      const result = await putCasting(c.var.db, writeFor(c), id, actor_id, c.req.valid('json').fee)
+      const result = await putCasting(c.var.db, writtenBy(c), id, actor_id, c.req.valid('json').fee)
       if (result.missing) throw missingError(result.missing, id, actor_id)
       return c.json({ success: true, casting: result.casting } satisfies z.input<typeof castingResponse>, result.created ? 201 : 200)
     },
@@ -58,7 +58,7 @@ export const castings = new Hono<AppEnv>()
     pathIds({ id: movieNotFound, actor_id: actorNotFound }),
     async (c) => {
       const { id, actor_id } = c.req.valid('param')
-      const result = await deleteCasting(c.var.db, writeFor(c), id, actor_id)
+      const result = await deleteCasting(c.var.db, writtenBy(c), id, actor_id)
       if (result.missing) throw missingError(result.missing, id, actor_id)
       const deleted = { movie_id: id, actor_id }
       return c.json({ success: true, deleted } satisfies z.input<typeof castingDeletedResponse>)

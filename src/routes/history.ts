@@ -2,7 +2,7 @@ import { Hono } from 'hono'
 import * as z from 'zod'
 import type { Permission } from '../auth/permissions'
 import { requirePermission } from '../auth/require-permission'
-import { writeFor } from '../db/recorded'
+import { writtenBy } from '../db/recorded'
 import type { AppEnv, Bindings } from '../env'
 import { ApiError, actorNotFound, movieNotFound } from '../errors'
 import { operation } from '../openapi'
@@ -83,7 +83,7 @@ function historyRoutes<One extends 'actor' | 'movie'>({ resource, schema, Name, 
         pathIds({ id: notFound }),
         async (c) => {
           const { id } = c.req.valid('param')
-          const outcome = await restoreDeleted(c.var.db, writeFor(c, 'restore'), resource, id, retentionDays(c.env))
+          const outcome = await restoreDeleted(c.var.db, writtenBy(c, 'restore'), resource, id, retentionDays(c.env))
           if (outcome.exists) throw new ApiError(409, `${Name} with id ${id} exists.`)
           if (!outcome.row) throw notFound(id)
           const body = { success: true, restored: id, [resource.one]: outcome.row, castings_restored: outcome.castings_restored }

@@ -2,7 +2,7 @@ import { Hono } from 'hono'
 import type * as z from 'zod'
 import { requirePermission } from '../auth/require-permission'
 import { etagHeader, ifMatch, notModified, whyNothingWritten } from '../conditional'
-import { recorded } from '../db/recorded'
+import { writtenBy } from '../db/recorded'
 import type { AppEnv } from '../env'
 import { ApiError, movieNotFound, nothingToUpdate } from '../errors'
 import { createAndAnswer, idempotencyKey } from '../idempotency'
@@ -110,7 +110,7 @@ export const movies = new Hono<AppEnv>()
     pathIds({ id: movieNotFound }),
     async (c) => {
       const { id } = c.req.valid('param')
-      const [{ rows }] = await recorded(c, [updateRow(c.var.db, movieResource, id, c.req.valid('json'), c.var.ifMatch)])
+      const { rows } = await updateRow(c.var.db, writtenBy(c), movieResource, id, c.req.valid('json'), c.var.ifMatch)
       const { current, row, etag } = rows[0]!
       if (!row || !etag) throw whyNothingWritten(current ?? undefined, c.var.ifMatch, movieNotFound(id), nothingToUpdate())
       const movie = row as z.input<typeof movieSchema>
@@ -132,7 +132,7 @@ export const movies = new Hono<AppEnv>()
     pathIds({ id: movieNotFound }),
     async (c) => {
       const { id } = c.req.valid('param')
-      const [{ rows }] = await recorded(c, [deleteRow(c.var.db, movieResource, id, c.var.ifMatch)])
+      const { rows } = await deleteRow(c.var.db, writtenBy(c), movieResource, id, c.var.ifMatch)
       const { current, row } = rows[0]!
       if (!row) throw whyNothingWritten(current ?? undefined, c.var.ifMatch, movieNotFound(id))
       return c.json({ success: true, deleted: id } satisfies z.input<typeof deletedSchema>)
