@@ -56,6 +56,12 @@ export const idempotencyKey = answers(
   ],
 )
 
+/** The response header of a replay, as a create documents it. */
+export const REPLAYED = {
+  description: '`true` when this is the stored response of an earlier request with the same `Idempotency-Key`; absent otherwise.',
+  optional: true,
+} as const
+
 const keyReused = () => new ApiError(422, 'Idempotency-Key was used for a different request.')
 const keyInProgress = () => new ApiError(409, 'a request with this Idempotency-Key is in progress.', { headers: { 'Retry-After': '1' } })
 

@@ -49,7 +49,7 @@ const json = (schema: z.ZodType) => ({ 'application/json': { schema: resolver(sc
 
 const ERROR_REF = { $ref: '#/components/schemas/Error' }
 
-type Success = { status: number; description: string; schema?: z.ZodType; headers?: Record<string, string> }
+type Success = { status: number; description: string; schema?: z.ZodType; headers?: Record<string, Header> }
 type Operation = {
   tag: string
   summary: string
@@ -59,9 +59,17 @@ type Operation = {
   errors?: Record<number, string>
 }
 
-const headerObjects = (headers: Record<string, string> = {}) =>
+/** A response header: what it means; sent every time unless `optional` (sent only where its description says). */
+type Header = string | { description: string; optional: true }
+
+const headerObjects = (headers: Record<string, Header> = {}) =>
   Object.fromEntries(
-    Object.entries(headers).map(([name, description]) => [name, { description, required: true, schema: { type: 'string' as const } }]),
+    Object.entries(headers).map(([name, header]) => [
+      name,
+      typeof header === 'string'
+        ? { description: header, required: true, schema: { type: 'string' as const } }
+        : { description: header.description, required: false, schema: { type: 'string' as const } },
+    ]),
   )
 
 /** One route's description: what its handler answers when it works and when it does not. */

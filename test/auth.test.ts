@@ -179,17 +179,31 @@ describe('token parsing', () => {
     await expectError(await getActors(`Bearer ${token}`), 401, PARSE_FAILED, INVALID_TOKEN)
   })
 
+  /** A token whose payload is `payload` as written, signed by the served key: JSON that jose's own encoder would never write. */
+  async function signRaw(payload: string) {
+    const base64url = (text: string) => btoa(text).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
+    const data = `${base64url(JSON.stringify({ alg: 'RS256', typ: 'JWT', kid: servedKid() }))}.${base64url(payload)}`
+    const signature = new Uint8Array(await crypto.subtle.sign('RSASSA-PKCS1-v1_5', await servedKey(), new TextEncoder().encode(data)))
+    return `${data}.${base64url(String.fromCharCode(...signature))}`
+  }
+
   it('answers 401 when the payload is not a JSON object', async () => {
-    const key = await servedKey()
-    const header = btoa(JSON.stringify({ alg: 'RS256', typ: 'JWT', kid: servedKid() })).replace(/=+$/, '')
-    const payload = btoa('[1,2,3]').replace(/=+$/, '')
-    const data = new TextEncoder().encode(`${header}.${payload}`)
-    const signature = new Uint8Array(await crypto.subtle.sign('RSASSA-PKCS1-v1_5', key, data))
-    const encoded = btoa(String.fromCharCode(...signature))
-      .replace(/\+/g, '-')
-      .replace(/\//g, '_')
-      .replace(/=+$/, '')
-    await expectError(await getActors(`Bearer ${header}.${payload}.${encoded}`), 401, PARSE_FAILED, INVALID_TOKEN)
+    await expectError(await getActors(`Bearer ${await signRaw('[1,2,3]')}`), 401, PARSE_FAILED, INVALID_TOKEN)
+  })
+
+  it.each(['1e309', '-1e309'])('answers 401 when exp is %s (not a finite number)', async (exp) => {
+    const valid = claims()
+    const token = await signRaw(JSON.stringify({ ...valid, exp: 0 }).replace('"exp":0', `"exp":${exp}`))
+    await expectError(await getActors(`Bearer ${token}`), 401, PARSE_FAILED, INVALID_TOKEN)
+  })
+
+  it.each([
+    ['a number', 42],
+    ['an object', { id: 'auth0|x' }],
+    ['an array', ['auth0|x']],
+  ])('answers 401 when sub is %s', async (_, sub) => {
+    const token = await sign(claims({ sub }))
+    await expectError(await getActors(`Bearer ${token}`), 401, PARSE_FAILED, INVALID_TOKEN)
   })
 
   it('answers 401 for a validly signed token over 8 KiB', async () => {

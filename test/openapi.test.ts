@@ -33,7 +33,7 @@ describe('GET /openapi.json', () => {
       ),
     )
     expect([...documented].sort()).toEqual([...registeredRoutes()].sort())
-    expect(documented.size).toBe(18)
+    expect(documented.size).toBe(22)
   })
 
   it('names for each protected operation its permission, bearer security and 401/403', async () => {
@@ -72,7 +72,11 @@ describe('GET /openapi.json', () => {
     expect(get?.responses['304']?.headers?.ETag?.required).toBe(true)
     expect(get?.responses['200']?.headers?.ETag?.required).toBe(true)
     expect(paths['/actors']?.post?.responses['201']?.headers?.Location?.required).toBe(true)
-    expect(statuses('/movies', 'post')).toEqual(['201', '400', '401', '403', '413', '422', '429', '503']) // jsonBody
+    expect(statuses('/movies', 'post')).toEqual(['201', '400', '401', '403', '409', '413', '422', '429', '503']) // idempotencyKey, jsonBody
+    expect(paths['/actors']?.post?.responses['201']?.headers?.['Idempotent-Replayed']?.required).toBe(false)
+    expect(paths['/movies']?.post?.responses['409']?.headers?.['Retry-After']?.required).toBe(true)
+    expect(statuses('/actors/{id}/restore', 'post')).toEqual(['200', '401', '403', '404', '409', '429', '503'])
+    expect(statuses('/movies/{id}/history', 'get')).toEqual(['200', '400', '401', '403', '404', '429', '503'])
     expect(statuses('/movies/{id}', 'patch')).toEqual(['200', '400', '401', '403', '404', '412', '413', '422', '429', '503'])
     expect(statuses('/movies/{id}', 'delete')).toEqual(['200', '400', '401', '403', '404', '412', '429', '503']) // ifMatch, pathIds
     expect(statuses('/actors', 'get')).toEqual(['200', '400', '401', '403', '404', '429', '503']) // validate('query'), requirePermission
@@ -104,6 +108,8 @@ describe('GET /openapi.json', () => {
     )
     expect(names('/movies', 'get')).toEqual(expect.arrayContaining(['query:released_from', 'query:released_to']))
     expect(names('/movies/{id}/actors/{actor_id}', 'delete')).toEqual(['path:id', 'path:actor_id'])
+    expect(names('/actors', 'post')).toEqual(['header:Idempotency-Key'])
+    expect(names('/movies/{id}/history', 'get')).toEqual(expect.arrayContaining(['query:page', 'query:per_page', 'path:id']))
   })
 })
 

@@ -5,7 +5,7 @@ import { etagHeader, ifMatch, notModified, whyNothingWritten } from '../conditio
 import { writtenBy } from '../db/recorded'
 import type { AppEnv } from '../env'
 import { ApiError, actorNotFound, nothingToUpdate } from '../errors'
-import { createAndAnswer, idempotencyKey } from '../idempotency'
+import { createAndAnswer, idempotencyKey, REPLAYED } from '../idempotency'
 import { operation } from '../openapi'
 import { getActor, listActors } from '../queries/actors'
 import { listFilmography } from '../queries/castings'
@@ -57,7 +57,7 @@ export const actors = new Hono<AppEnv>()
         status: 201,
         description: 'Created.',
         schema: actorCreatedResponse,
-        headers: { Location: 'The new actor: `/actors/<id>`.' },
+        headers: { Location: 'The new actor: `/actors/<id>`.', 'Idempotent-Replayed': REPLAYED },
       },
     }),
     requirePermission('create:actors'),

@@ -5,7 +5,7 @@ import { etagHeader, ifMatch, notModified, whyNothingWritten } from '../conditio
 import { writtenBy } from '../db/recorded'
 import type { AppEnv } from '../env'
 import { ApiError, movieNotFound, nothingToUpdate } from '../errors'
-import { createAndAnswer, idempotencyKey } from '../idempotency'
+import { createAndAnswer, idempotencyKey, REPLAYED } from '../idempotency'
 import { operation } from '../openapi'
 import { listCast } from '../queries/castings'
 import { pageOf } from '../queries/listing'
@@ -57,7 +57,7 @@ export const movies = new Hono<AppEnv>()
         status: 201,
         description: 'Created.',
         schema: movieCreatedResponse,
-        headers: { Location: 'The new movie: `/movies/<id>`.' },
+        headers: { Location: 'The new movie: `/movies/<id>`.', 'Idempotent-Replayed': REPLAYED },
       },
     }),
     requirePermission('create:movies'),
