@@ -3,7 +3,7 @@ import { createMiddleware } from 'hono/factory'
 import * as z from 'zod'
 import { writtenBy } from './db/recorded'
 import type { AppEnv } from './env'
-import { ApiError, constraintOf } from './errors'
+import { ApiError, constraintOf, sqlStateOf } from './errors'
 import { answers, documented } from './openapi'
 import { type CreateOutcome, createStatements, type StoredKey, storedResponse } from './queries/creates'
 import type { Resource } from './queries/resources'
@@ -90,6 +90,8 @@ export async function createAndAnswer(c: Context<AppEnv>, resource: Resource, it
     const results = statements.length === 1 ? [await statements[0]] : await c.var.db.batch(statements)
     outcome = (results.at(-1) as { rows: CreateOutcome[] }).rows[0]
   } catch (error) {
+    // Another request with this key is still running (it holds the key's claim), or committed first.
+    if (key && sqlStateOf(error) === '55P03') throw keyInProgress()
     if (!key || constraintOf(error) !== 'idempotency_keys_subject_key_pk') throw error
     outcome = await storedResponse(c.var.db, key)
     if (!outcome) throw keyInProgress()

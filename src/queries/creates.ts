@@ -6,6 +6,9 @@ import { columnList, type Resource, rowJson } from './resources'
 /** How long a stored Idempotency-Key answers for its request (API.md C3). */
 export const KEY_TTL = sql.raw(`interval '24 hours'`)
 
+/** How long a create waits for another request holding the same key to commit, before it answers 409. */
+const KEY_WAIT = '2s'
+
 /** An Idempotency-Key as stored: whose it is, the key, and what request it was first sent with. */
 export type StoredKey = { subject: string; key: string; fingerprint: string }
 
@@ -23,7 +26,7 @@ export type CreateOutcome = { replayed: boolean; fingerprint: string | null; sta
  *
  * A request racing another with the same key fails on the key's primary key
  * once the other commits (the claim is a unique insert, never
- * select-then-insert), and its rows roll back: see `isKeyTaken`.
+ * select-then-insert), and its rows roll back; one that waits too long for it fails with 55P03.
  * @see https://brandur.org/idempotency-keys
  */
 export function createStatements(
@@ -64,12 +67,13 @@ export function createStatements(
     select false as replayed, null::text as fingerprint, 201 as status, body, location from response
     union all
     select true, fingerprint, status, body, location from existing`)
-  // An expired key of the same name would hold the primary key: it goes first, in the same transaction.
   if (!key) return [main] as const
-  const purge = db.execute(sql`
-    delete from ${idempotencyKeys}
-    where subject = ${key.subject} and key = ${key.key} and created_at <= now() - ${KEY_TTL}`)
-  return [purge, main] as const
+  // First, in the same transaction: an expired key of the same name would hold the primary key, so it goes; and
+  // a claim of the key by a request still running makes this one wait at most KEY_WAIT (then 55P03: in progress).
+  const prepare = db.execute(sql`
+    with expired as (delete from ${idempotencyKeys} where subject = ${key.subject} and key = ${key.key} and created_at <= now() - ${KEY_TTL})
+    select set_config('lock_timeout', ${KEY_WAIT}, true)`)
+  return [prepare, main] as const
 }
 
 /** The response stored for a key, if it is live: the second round trip of a create that lost a race for its key. */

@@ -6,10 +6,12 @@
 // two more stacks: one whose identity provider cannot be reached, one whose
 // database connection is cut once it is up.
 import { connect, createServer, type Server, type Socket } from 'node:net'
+import pg from 'pg'
 import { createChecks } from '../../scripts/lib/checks.ts'
 import { type Contract, coverageTable, loadContract } from '../../scripts/lib/contract.ts'
 import { DEV_AUDIENCE, DEV_ISSUER, mintDevToken } from '../../scripts/lib/dev-issuer.ts'
 import { freePort, startDevServer } from '../../scripts/lib/dev-server.ts'
+import { createScratchDatabase, type ScratchDatabase } from '../../scripts/lib/scratch-database.ts'
 import { ROLES } from '../../src/auth/permissions.ts'
 
 type Stack = Awaited<ReturnType<typeof startDevServer>>
@@ -132,6 +134,66 @@ async function healthyStack(contract: Contract, stack: Stack) {
   await go(404, 'DELETE', casting, bearer(producer)) // no longer cast
   await go(401, 'DELETE', casting)
   await go(403, 'DELETE', casting, bearer(nobody))
+
+  // Idempotency-Key (API.md C3): the first create, its replay, the key on another body, a malformed key.
+  for (const { plural, create, change } of resources) {
+    const key = { 'Idempotency-Key': `contract-${plural}` }
+    const first = await go(201, 'POST', `/${plural}`, sendJson(producer, create, key))
+    const replay = await go(201, 'POST', `/${plural}`, sendJson(producer, create, key))
+    check(
+      `POST /${plural} replayed: Idempotent-Replayed and the same body`,
+      replay.response.headers.get('Idempotent-Replayed') === 'true' && JSON.stringify(replay.body) === JSON.stringify(first.body),
+    )
+    await go(422, 'POST', `/${plural}`, sendJson(producer, { ...create, ...change }, key))
+    await go(400, 'POST', `/${plural}`, sendJson(producer, create, { 'Idempotency-Key': 'two words' }))
+  }
+
+  // History and restore (API.md C4), for each resource.
+  for (const { plural } of resources) {
+    const id = ids[plural]
+    await go(200, 'DELETE', `/${plural}/${id}`, bearer(producer))
+    await go(200, 'GET', `/${plural}/${id}/history`, bearer(producer))
+    await go(400, 'GET', `/${plural}/${id}/history?per_page=0`, bearer(producer))
+    await go(404, 'GET', `/${plural}/${ABSENT}/history`, bearer(producer))
+    await go(401, 'GET', `/${plural}/${id}/history`)
+    await go(403, 'GET', `/${plural}/${id}/history`, bearer(nobody))
+    await go(200, 'POST', `/${plural}/${id}/restore`, bearer(producer))
+    await go(409, 'POST', `/${plural}/${id}/restore`, bearer(producer))
+    await go(404, 'POST', `/${plural}/${ABSENT}/restore`, bearer(producer))
+    await go(401, 'POST', `/${plural}/${id}/restore`)
+    await go(403, 'POST', `/${plural}/${id}/restore`, bearer(nobody))
+  }
+}
+
+/**
+ * The 409 of a create whose Idempotency-Key another request still holds: on
+ * the PostgreSQL server, where two transactions truly run at once (PGlite is
+ * one backend, whose socket server runs one transaction at a time).
+ */
+async function keyInProgress(contract: Contract, stack: Stack) {
+  const token = await mintDevToken('producer', { folder: stack.dataDir })
+  const holder = new pg.Client({ connectionString: stack.databaseUrl })
+  await holder.connect()
+  try {
+    await holder.query('begin')
+    await holder.query(
+      `insert into idempotency_keys (subject, key, fingerprint, status, body) values ('dev|producer', 'held', 'x', 201, '{}')`,
+    )
+    for (const plural of ['actors', 'movies']) {
+      const { response } = await expectStatus(
+        contract,
+        409,
+        stack.base,
+        'POST',
+        `/${plural}`,
+        sendJson(token, { name: 'Bo', age: 1 }, { 'Idempotency-Key': 'held' }),
+      )
+      check(`… POST /${plural} with Retry-After`, response.headers.get('Retry-After') !== null)
+    }
+  } finally {
+    await holder.query('rollback')
+    await holder.end()
+  }
 }
 
 /** One well-formed request per operation; under a fault each must answer 503. */
@@ -152,6 +214,10 @@ function everyOperation(token: string) {
     ['GET', '/actors/1/movies', bearer(token)],
     ['PUT', '/movies/1/actors/1', bearer(token)],
     ['DELETE', '/movies/1/actors/1', bearer(token)],
+    ['GET', '/actors/1/history', bearer(token)],
+    ['GET', '/movies/1/history', bearer(token)],
+    ['POST', '/actors/1/restore', bearer(token)],
+    ['POST', '/movies/1/restore', bearer(token)],
   ] as const
 }
 
@@ -199,6 +265,8 @@ async function cuttableRelay(target: URL) {
 
 const stacks: Stack[] = []
 let contract: Contract | undefined
+let scratch: ScratchDatabase | undefined
+const SERVER_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 try {
   const healthy = await startDevServer()
   stacks.push(healthy)
@@ -218,6 +286,12 @@ try {
   )
   await healthyStack(contract, healthy)
   await rateLimited(contract, healthy)
+
+  // A create waiting on a key another request holds: on a scratch database of the PostgreSQL server.
+  scratch = await createScratchDatabase(SERVER_URL, 'casting_contract')
+  const server = await startDevServer({ env: { DATABASE_URL: scratch.url } })
+  stacks.push(server)
+  await keyInProgress(contract, server)
 
   // The identity provider unreachable, and so no key cached: every protected route answers 503.
   console.log('\nFaults: the Worker logs each 503 below as an error, as it should.')
@@ -251,6 +325,7 @@ try {
   check('the contract run ran to the end', false, error instanceof Error ? (error.stack ?? error.message) : String(error))
 } finally {
   for (const stack of stacks.reverse()) await stack.stop()
+  await scratch?.drop()
 }
 
 if (contract) {

@@ -54,16 +54,18 @@ try {
   const created = new Set<number>()
   const deleted = new Set<number>()
   const createdMovies = new Set<number>()
+  const keyed = new Set<string>()
+  const keyedSplit: string[] = []
   const ordinaryStatuses: Tally = new Map()
   const hotStatuses: Tally = new Map()
   const serverErrors: string[] = []
   const deadline = Date.now() + SECONDS * 1000
   const started = Date.now()
 
-  const call = async (token: string, method: string, path: string, body?: unknown) => {
+  const call = async (token: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
     const response = await contract.fetch(`${dev.base}${path}`, {
       method,
-      headers: { Authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+      headers: { Authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...headers },
       body: body === undefined ? undefined : JSON.stringify(body),
     })
     const json = (await response.json().catch(() => ({}))) as Record<string, unknown>
@@ -83,13 +85,27 @@ try {
       let outcome: { status: number; json: Record<string, unknown> }
       if (roll < 0.3) outcome = await call(token, 'GET', `/actors?page=${1 + Math.floor(next() * 5)}&per_page=20`)
       else if (roll < 0.5) outcome = await call(token, 'GET', `/actors/${someActor}`)
-      else if (roll < 0.7) {
+      else if (roll < 0.6) {
         outcome = await call(token, 'POST', '/actors', { name: `Load ${index}-${mine.length}`, age: Math.floor(next() * 151) })
         if (outcome.status === 201) {
           const id = outcome.json.created as number
           created.add(id)
           mine.push(id)
         }
+      } else if (roll < 0.7) {
+        // A keyed create and its retry, sent at once as a client that timed out would: one actor, one id.
+        const body = { name: `Keyed ${index}-${keyed.size}`, age: Math.floor(next() * 151) }
+        const key = { 'Idempotency-Key': `load-${index}-${keyed.size}` }
+        const answers = await Promise.all([call(token, 'POST', '/actors', body, key), call(token, 'POST', '/actors', body, key)])
+        const ids = new Set(answers.filter((a) => a.status === 201).map((a) => a.json.created as number))
+        keyed.add(body.name)
+        if (ids.size > 1) keyedSplit.push(body.name)
+        for (const id of ids) {
+          created.add(id)
+          mine.push(id)
+        }
+        for (const answer of answers.slice(1)) count(ordinaryStatuses, answer.status)
+        outcome = answers[0]!
       } else if (roll < 0.8) {
         outcome = await call(token, 'PATCH', `/actors/${someActor}`, { age: Math.floor(next() * 151) })
       } else if (roll < 0.9 && mine.length > 0) {
@@ -136,6 +152,17 @@ try {
   await db.connect()
   const present = new Set((await db.query<{ id: number }>('select id from actors')).rows.map((r) => r.id))
   const presentMovies = new Set((await db.query<{ id: number }>('select id from movies')).rows.map((r) => r.id))
+  // Keyed names are unique per key: two rows of one name are a create made twice.
+  const duplicated = (
+    await db.query<{ name: string }>(`select name from actors where name like 'Keyed %' group by name having count(*) > 1`)
+  ).rows.map((r) => r.name)
+  // Every acknowledged create has its event, deleted or not (the history outlives the row).
+  const unrecorded = (
+    await db.query<{ id: number }>(
+      `select id from unnest($1::int[]) as id where not exists (select 1 from events where resource = 'actor' and action = 'create' and actor_id = id)`,
+      [[...created]],
+    )
+  ).rows.map((r) => r.id)
   await db.end()
   const lost = [...created].filter((id) => !deleted.has(id) && !present.has(id))
   const lostMovies = [...createdMovies].filter((id) => !presentMovies.has(id))
@@ -158,6 +185,12 @@ try {
     `${lost.slice(0, 10)}`,
   )
   check(`no deleted row came back (${resurrected.length})`, resurrected.length === 0, `${resurrected.slice(0, 10)}`)
+  check(
+    `keyed creates with their retries made no duplicate (${keyed.size} keys, ${duplicated.length} duplicated, ${keyedSplit.length} answered two ids)`,
+    keyed.size > 0 && duplicated.length === 0 && keyedSplit.length === 0,
+    `${[...duplicated, ...keyedSplit].slice(0, 5)}`,
+  )
+  check(`every acknowledged create has its event (${unrecorded.length} without)`, unrecorded.length === 0, `${unrecorded.slice(0, 10)}`)
   check(`no 429 for the ${tokens.length} subjects under the limit (${ordinaryStatuses.get(429) ?? 0})`, !ordinaryStatuses.has(429))
   check(`the subject over the limit was limited (${hotStatuses.get(429) ?? 0} × 429)`, (hotStatuses.get(429) ?? 0) > 0)
 } catch (error) {
