@@ -1,10 +1,10 @@
 import { and, eq, gt, gte, ilike, lte, sql } from 'drizzle-orm'
-import type { IfMatch } from '../conditional'
-import type { Database } from '../db/client'
-import { actors } from '../db/schema'
-import type { CreateActor, ListActorsQuery, UpdateActor } from '../schemas/actors'
-import { contentHash, differsFrom, hashMatches } from './changes'
-import { containing, ordering, window } from './listing'
+import type { IfMatch } from '../conditional.ts'
+import type { Database } from '../db/client.ts'
+import { actors } from '../db/schema.ts'
+import type { CreateActor, ListActorsQuery, UpdateActor } from '../schemas/actors.ts'
+import { contentHash, differsFrom, hashMatches } from './changes.ts'
+import { containing, ordering, window } from './listing.ts'
 
 export const actorColumns = { id: actors.id, name: actors.name, age: actors.age, gender: actors.gender }
 

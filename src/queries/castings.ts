@@ -1,10 +1,10 @@
 import { and, eq, type GetColumnData, sql } from 'drizzle-orm'
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core'
-import type { Database } from '../db/client'
-import { actors, castings, movies } from '../db/schema'
-import { sqlStateOf } from '../errors'
-import { actorColumns } from './actors'
-import { movieColumns } from './movies'
+import type { Database } from '../db/client.ts'
+import { actors, castings, movies } from '../db/schema.ts'
+import { sqlStateOf } from '../errors.ts'
+import { actorColumns } from './actors.ts'
+import { movieColumns } from './movies.ts'
 
 const castingColumns = { movie_id: castings.movie_id, actor_id: castings.actor_id, fee: castings.fee }
 

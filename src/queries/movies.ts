@@ -1,10 +1,10 @@
 import { and, eq, gt, gte, ilike, lte } from 'drizzle-orm'
-import type { IfMatch } from '../conditional'
-import type { Database } from '../db/client'
-import { movies } from '../db/schema'
-import type { CreateMovie, ListMoviesQuery, UpdateMovie } from '../schemas/movies'
-import { contentHash, differsFrom, hashMatches } from './changes'
-import { containing, ordering, window } from './listing'
+import type { IfMatch } from '../conditional.ts'
+import type { Database } from '../db/client.ts'
+import { movies } from '../db/schema.ts'
+import type { CreateMovie, ListMoviesQuery, UpdateMovie } from '../schemas/movies.ts'
+import { contentHash, differsFrom, hashMatches } from './changes.ts'
+import { containing, ordering, window } from './listing.ts'
 
 export const movieColumns = { id: movies.id, title: movies.title, release_date: movies.release_date }
 

@@ -1,13 +1,13 @@
 import { Hono } from 'hono'
 import type * as z from 'zod'
-import { requirePermission } from '../auth/require-permission'
-import { etagHeader, ifMatch, notModified, whyNothingWritten } from '../conditional'
-import type { AppEnv } from '../env'
-import { ApiError, actorNotFound, nothingToUpdate } from '../errors'
-import { operation } from '../openapi'
-import { createActor, currentActorEtag, deleteActor, getActor, listActors, updateActor } from '../queries/actors'
-import { listFilmography } from '../queries/castings'
-import { pageOf } from '../queries/listing'
+import { requirePermission } from '../auth/require-permission.ts'
+import { etagHeader, ifMatch, notModified, whyNothingWritten } from '../conditional.ts'
+import type { AppEnv } from '../env.ts'
+import { ApiError, actorNotFound, nothingToUpdate } from '../errors.ts'
+import { operation } from '../openapi.ts'
+import { createActor, currentActorEtag, deleteActor, getActor, listActors, updateActor } from '../queries/actors.ts'
+import { listFilmography } from '../queries/castings.ts'
+import { pageOf } from '../queries/listing.ts'
 import {
   actorCreatedResponse,
   actorListResponse,
@@ -16,10 +16,10 @@ import {
   createActorSchema,
   listActorsQuery,
   updateActorSchema,
-} from '../schemas/actors'
-import { filmographyResponse } from '../schemas/castings'
-import { deletedSchema } from '../schemas/common'
-import { jsonBody, pathIds, validate } from '../validation'
+} from '../schemas/actors.ts'
+import { filmographyResponse } from '../schemas/castings.ts'
+import { deletedSchema } from '../schemas/common.ts'
+import { jsonBody, pathIds, validate } from '../validation.ts'
 
 const tag = 'Actors'
 

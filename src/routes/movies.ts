@@ -1,15 +1,15 @@
 import { Hono } from 'hono'
 import type * as z from 'zod'
-import { requirePermission } from '../auth/require-permission'
-import { etagHeader, ifMatch, notModified, whyNothingWritten } from '../conditional'
-import type { AppEnv } from '../env'
-import { ApiError, movieNotFound, nothingToUpdate } from '../errors'
-import { operation } from '../openapi'
-import { listCast } from '../queries/castings'
-import { pageOf } from '../queries/listing'
-import { createMovie, currentMovieEtag, deleteMovie, getMovie, listMovies, updateMovie } from '../queries/movies'
-import { castResponse } from '../schemas/castings'
-import { deletedSchema } from '../schemas/common'
+import { requirePermission } from '../auth/require-permission.ts'
+import { etagHeader, ifMatch, notModified, whyNothingWritten } from '../conditional.ts'
+import type { AppEnv } from '../env.ts'
+import { ApiError, movieNotFound, nothingToUpdate } from '../errors.ts'
+import { operation } from '../openapi.ts'
+import { listCast } from '../queries/castings.ts'
+import { pageOf } from '../queries/listing.ts'
+import { createMovie, currentMovieEtag, deleteMovie, getMovie, listMovies, updateMovie } from '../queries/movies.ts'
+import { castResponse } from '../schemas/castings.ts'
+import { deletedSchema } from '../schemas/common.ts'
 import {
   createMovieSchema,
   listMoviesQuery,
@@ -18,8 +18,8 @@ import {
   movieResponse,
   movieUpdatedResponse,
   updateMovieSchema,
-} from '../schemas/movies'
-import { jsonBody, pathIds, validate } from '../validation'
+} from '../schemas/movies.ts'
+import { jsonBody, pathIds, validate } from '../validation.ts'
 
 const tag = 'Movies'
 
