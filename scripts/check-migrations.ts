@@ -4,16 +4,17 @@
 // - schema.ts and migrations/ agree: drizzle-kit would generate nothing new;
 // - every migration applies to an empty database, and applying again is a no-op;
 // - a database at the previous migration, with rows, migrates and keeps them;
+// - a new session is bounded by the database's statement_timeout (4 s), which
+//   the migrator lifts for itself, so a migration longer than that completes;
 // - a failing migration changes nothing: drizzle's migrator runs all pending
 //   migrations in one transaction (what the README promises for `db:migrate`).
 import { spawnSync } from 'node:child_process'
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
-import { drizzle } from 'drizzle-orm/node-postgres'
-import { migrate } from 'drizzle-orm/node-postgres/migrator'
 import pg from 'pg'
 import { createChecks } from './lib/checks.ts'
+import { migrateWith } from './lib/migrate.ts'
 import { migrationsFolder, root } from './lib/paths.ts'
 import { createScratchDatabase, type ScratchDatabase } from './lib/scratch-database.ts'
 
@@ -69,7 +70,7 @@ async function freshDatabase() {
   return database.url
 }
 
-const migrateTo = (url: string, folder: string) => withClient(url, (client) => migrate(drizzle({ client }), { migrationsFolder: folder }))
+const migrateTo = (url: string, folder: string) => withClient(url, (client) => migrateWith(client, folder))
 
 const applied = (client: pg.Client) =>
   client.query<{ count: string }>('select count(*) from drizzle.__drizzle_migrations').then((r) => Number(r.rows[0]?.count))
@@ -167,6 +168,23 @@ try {
       })
     },
   )
+
+  await check('the database bounds every session at 4 s, and a migration outlasts it (the runner lifts it)', async () => {
+    const url = await freshDatabase()
+    await migrateTo(url, migrationsFolder)
+    const setting = await withClient(url, (client) =>
+      client.query<{ setting: string; source: string }>(`select setting, source from pg_settings where name = 'statement_timeout'`),
+    )
+    assert(
+      setting.rows[0]?.setting === '4000' && setting.rows[0]?.source === 'database',
+      `a new session has statement_timeout ${JSON.stringify(setting.rows[0])}`,
+    )
+    const slow = migrationsCopy('slow', journal.entries.length, [{ tag: '9999_slow', sql: 'SELECT pg_sleep(4.5);' }])
+    await migrateTo(url, slow)
+    await withClient(url, async (client) =>
+      assert((await applied(client)) === journal.entries.length + 1, 'the slow migration was not applied'),
+    )
+  })
 
   await check('a failing migration rolls back every migration of the same run', async () => {
     const url = await freshDatabase()

@@ -1,7 +1,10 @@
-// `npm run test:e2e`: `npm run dev` as a person uses it. It answers /health
+// `npm run test:e2e`: `npm run dev` as a person uses it. The README's quick
+// start does what the README says (./quick-start.ts); it answers /health
 // within 60 s on a fresh data folder; what is written survives a restart;
-// and stopping it (SIGTERM, as Ctrl-C's SIGINT) leaves nothing listening.
+// stopping it (SIGTERM, as Ctrl-C's SIGINT) leaves nothing listening; and a
+// DATABASE_URL's password reaches no process's command line.
 // Every response is also checked against /openapi.json (scripts/lib/contract.ts).
+import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -9,8 +12,38 @@ import { createChecks } from '../../scripts/lib/checks.ts'
 import { type Contract, loadContract } from '../../scripts/lib/contract.ts'
 import { mintDevToken } from '../../scripts/lib/dev-issuer.ts'
 import { startDevServer } from '../../scripts/lib/dev-server.ts'
+import { createScratchDatabase } from '../../scripts/lib/scratch-database.ts'
+import { commandLines, endpointSecret, runQuickStart } from './quick-start.ts'
 
 const { check, finish } = createChecks()
+
+const fresh = mkdtempSync(join(tmpdir(), 'casting-quick-start-'))
+try {
+  await runQuickStart(fresh, check)
+} finally {
+  rmSync(fresh, { recursive: true, force: true })
+}
+
+// A DATABASE_URL with a password (the PostgreSQL server trusts this machine and ignores it).
+const scratch = await createScratchDatabase(process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres', 'casting_e2e', {
+  migrate: false,
+})
+try {
+  const password = `pw-${randomBytes(12).toString('hex')}`
+  const withPassword = await startDevServer({ env: { DATABASE_URL: Object.assign(new URL(scratch.url), { password }).toString() } })
+  const secret = endpointSecret(withPassword.dataDir)
+  const carrying = commandLines().filter((line) => line.includes(password) || line.includes(secret))
+  await withPassword.stop()
+  check(
+    'with a DATABASE_URL, neither its password nor the endpoint secret is on any command line',
+    carrying.length === 0,
+    carrying.join('\n    '),
+  )
+} catch (error) {
+  check('the DATABASE_URL check ran to the end', false, String(error))
+} finally {
+  await scratch.drop().catch(() => {})
+}
 
 const dataDir = mkdtempSync(join(tmpdir(), 'casting-e2e-'))
 let contract: Contract | undefined
