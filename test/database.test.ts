@@ -4,9 +4,9 @@ import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
 import { withDatabase } from '../src/db/client'
 import { actors } from '../src/db/schema'
+import { QUERY_TIMEOUT_MS } from '../src/db/timeouts'
 import type { AppEnv } from '../src/env'
 import { envelope, toApiError } from '../src/errors'
-import { QUERY_TIMEOUT_MS } from '../src/db/timeouts'
 import { callJson, setDatabase, tokenFor, withDb } from './helpers'
 
 describe('under concurrent writes', () => {

@@ -228,7 +228,10 @@ describe('the SQL endpoint is as strict as Neon’s proxy', () => {
     // The driver reads it as a failure without a SQLSTATE, which the Worker answers with a 503.
     const failed = await sqlVia(single.url)
       .query(`select repeat('x', 1048576) from generate_series(1, 11)`)
-      .catch((error: { code?: string; message?: string }) => error)
+      .then(
+        () => undefined,
+        (error: { code?: string; message?: string }) => error,
+      )
     expect(failed?.message).toMatch(/HTTP status 507.*response is too large/)
     expect(failed?.code).toBeUndefined()
     // Nine MiB is under the limit.
