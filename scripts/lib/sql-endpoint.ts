@@ -150,13 +150,17 @@ export async function startSqlEndpoint({ target, poolSize = 10, port = 0 }: SqlE
   /** A connection for one request, reset before the pool hands it out again; one that cannot be reset is closed. */
   async function withConnection<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await pool.connect()
+    // A connection that dies while checked out (its backend terminated) also emits 'error'; the query's rejection says why.
+    const ignore = () => {}
+    client.on('error', ignore)
+    const giveBack = (broken?: Error) => {
+      client.off('error', ignore)
+      client.release(broken)
+    }
     try {
       return await work(client)
     } finally {
-      client.query(RESET_SESSION).then(
-        () => client.release(),
-        (broken: Error) => client.release(broken),
-      )
+      client.query(RESET_SESSION).then(() => giveBack(), giveBack)
     }
   }
 
