@@ -99,6 +99,7 @@ async function rows(client: pg.Client, columnsOf?: Map<string, string[]>) {
   return { columns, data }
 }
 
+let schemaInSync = false
 try {
   const out = relative(root, join(work, 'generated'))
   cpSync(migrationsFolder, join(work, 'generated'), { recursive: true })
@@ -121,6 +122,17 @@ try {
     assert(
       extra.length === 0,
       `the schema has changes no migration holds; run \`npm run db:generate\` (it would write ${extra.join(', ')})`,
+    )
+    schemaInSync = true
+  })
+
+  await check('npm run db:generate, as the README runs it, finds nothing to generate', () => {
+    // It writes into migrations/ when there is something to generate: only once the check above found nothing.
+    assert(schemaInSync, 'not run: the schema and migrations/ disagree (above)')
+    const result = spawnSync('npm', ['run', 'db:generate'], { cwd: root, encoding: 'utf8' })
+    assert(
+      result.status === 0 && result.stdout.includes('No schema changes'),
+      `npm run db:generate exited with ${result.status}: ${result.stdout}${result.stderr}`,
     )
   })
 
