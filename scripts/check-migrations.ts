@@ -4,16 +4,17 @@
 // - schema.ts and migrations/ agree: drizzle-kit would generate nothing new;
 // - every migration applies to an empty database, and applying again is a no-op;
 // - a database at the previous migration, with rows, migrates and keeps them;
+// - a new session is bounded by the database's statement_timeout (4 s), which
+//   the migrator lifts for itself, so a migration longer than that completes;
 // - a failing migration changes nothing: drizzle's migrator runs all pending
 //   migrations in one transaction (what the README promises for `db:migrate`).
 import { spawnSync } from 'node:child_process'
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
-import { drizzle } from 'drizzle-orm/node-postgres'
-import { migrate } from 'drizzle-orm/node-postgres/migrator'
 import pg from 'pg'
 import { createChecks } from './lib/checks.ts'
+import { migrateWith } from './lib/migrate.ts'
 import { migrationsFolder, root } from './lib/paths.ts'
 import { createScratchDatabase, type ScratchDatabase } from './lib/scratch-database.ts'
 
@@ -69,7 +70,7 @@ async function freshDatabase() {
   return database.url
 }
 
-const migrateTo = (url: string, folder: string) => withClient(url, (client) => migrate(drizzle({ client }), { migrationsFolder: folder }))
+const migrateTo = (url: string, folder: string) => withClient(url, (client) => migrateWith(client, folder))
 
 const applied = (client: pg.Client) =>
   client.query<{ count: string }>('select count(*) from drizzle.__drizzle_migrations').then((r) => Number(r.rows[0]?.count))
@@ -98,6 +99,7 @@ async function rows(client: pg.Client, columnsOf?: Map<string, string[]>) {
   return { columns, data }
 }
 
+let schemaInSync = false
 try {
   const out = relative(root, join(work, 'generated'))
   cpSync(migrationsFolder, join(work, 'generated'), { recursive: true })
@@ -120,6 +122,17 @@ try {
     assert(
       extra.length === 0,
       `the schema has changes no migration holds; run \`npm run db:generate\` (it would write ${extra.join(', ')})`,
+    )
+    schemaInSync = true
+  })
+
+  await check('npm run db:generate, as the README runs it, finds nothing to generate', () => {
+    // It writes into migrations/ when there is something to generate: only once the check above found nothing.
+    assert(schemaInSync, 'not run: the schema and migrations/ disagree (above)')
+    const result = spawnSync('npm', ['run', 'db:generate'], { cwd: root, encoding: 'utf8' })
+    assert(
+      result.status === 0 && result.stdout.includes('No schema changes'),
+      `npm run db:generate exited with ${result.status}: ${result.stdout}${result.stderr}`,
     )
   })
 
@@ -167,6 +180,23 @@ try {
       })
     },
   )
+
+  await check('the database bounds every session at 4 s, and a migration outlasts it (the runner lifts it)', async () => {
+    const url = await freshDatabase()
+    await migrateTo(url, migrationsFolder)
+    const setting = await withClient(url, (client) =>
+      client.query<{ setting: string; source: string }>(`select setting, source from pg_settings where name = 'statement_timeout'`),
+    )
+    assert(
+      setting.rows[0]?.setting === '4000' && setting.rows[0]?.source === 'database',
+      `a new session has statement_timeout ${JSON.stringify(setting.rows[0])}`,
+    )
+    const slow = migrationsCopy('slow', journal.entries.length, [{ tag: '9999_slow', sql: 'SELECT pg_sleep(4.5);' }])
+    await migrateTo(url, slow)
+    await withClient(url, async (client) =>
+      assert((await applied(client)) === journal.entries.length + 1, 'the slow migration was not applied'),
+    )
+  })
 
   await check('a failing migration rolls back every migration of the same run', async () => {
     const url = await freshDatabase()

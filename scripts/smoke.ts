@@ -1,8 +1,13 @@
 // `npm run smoke -- <base-url>`: does a deployment answer? One line per check,
 // stopping at the first failure with a non-zero exit. With SMOKE_TOKEN set (a
 // token with read:actors), it also reads /actors, which goes through Auth0's
-// keys and the database.
+// keys and the database. With DATABASE_URL set (the string `npm run db:migrate`
+// took), it reports the database's statement time limit as a new session gets
+// it, and fails unless the server cancels a statement before the Worker gives
+// up on it (API.md C6). Nothing of it goes through the public API.
 import { argv, env, exit } from 'node:process'
+import pg from 'pg'
+import { QUERY_TIMEOUT_MS } from '../src/db/timeouts.ts'
 
 const base = argv[2]?.replace(/\/+$/, '')
 if (!base || !/^https?:\/\//.test(base)) {
@@ -87,3 +92,28 @@ for (const { name, path, token, expect } of checks) {
   console.log(`ok   ${name} (${Date.now() - started} ms)`)
 }
 if (!token) console.log('(SMOKE_TOKEN not set: /actors not checked)')
+
+if (env.DATABASE_URL) {
+  const client = new pg.Client({ connectionString: env.DATABASE_URL, connectionTimeoutMillis: TIMEOUT_MS })
+  let problem: string | undefined
+  let found = ''
+  try {
+    await client.connect()
+    const { rows } = await client.query<{ setting: string; source: string }>(
+      `select setting, source from pg_settings where name = 'statement_timeout'`,
+    )
+    const ms = Number(rows[0]?.setting)
+    found = `${ms / 1000} s, set by the ${rows[0]?.source}`
+    if (!(ms > 0 && ms < QUERY_TIMEOUT_MS))
+      problem = `${found}: not under the Worker's ${QUERY_TIMEOUT_MS / 1000} s (run npm run db:migrate)`
+  } catch (error) {
+    problem = error instanceof Error ? error.message : String(error)
+  } finally {
+    await client.end().catch(() => {})
+  }
+  if (problem) {
+    console.log(`FAIL database statement_timeout: ${problem}`)
+    exit(1)
+  }
+  console.log(`ok   database statement_timeout: ${found}`)
+} else console.log('(DATABASE_URL not set: the database statement_timeout not checked)')

@@ -1,9 +1,9 @@
 import { etag, RETAINED_304_HEADERS } from 'hono/etag'
 import { createMiddleware } from 'hono/factory'
 import * as z from 'zod'
-import type { AppEnv } from './env'
-import { ApiError } from './errors'
-import { answers, documented } from './openapi'
+import type { AppEnv } from './env.ts'
+import { ApiError } from './errors.ts'
+import { answers, documented } from './openapi.ts'
 
 /**
  * What an `If-Match` header asks: any current representation (`*`), one of

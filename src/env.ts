@@ -1,5 +1,5 @@
-import type { IfMatch } from './conditional'
-import type { Database } from './db/client'
+import type { IfMatch } from './conditional.ts'
+import type { Database } from './db/client.ts'
 
 /**
  * The Worker's bindings: the `[vars]` of wrangler.toml (typed by `wrangler

@@ -1,12 +1,12 @@
 import type { Context } from 'hono'
 import { createMiddleware } from 'hono/factory'
 import * as z from 'zod'
-import { writtenBy } from './db/recorded'
-import type { AppEnv } from './env'
-import { ApiError, constraintOf, sqlStateOf } from './errors'
-import { answers, documented } from './openapi'
-import { type CreateOutcome, createStatements, type StoredKey, storedResponse } from './queries/creates'
-import type { Resource } from './queries/resources'
+import { writtenBy } from './db/recorded.ts'
+import type { AppEnv } from './env.ts'
+import { ApiError, constraintOf, sqlStateOf } from './errors.ts'
+import { answers, documented } from './openapi.ts'
+import { type CreateOutcome, createStatements, type StoredKey, storedResponse } from './queries/creates.ts'
+import type { Resource } from './queries/resources.ts'
 
 const INVALID_KEY = 'Idempotency-Key must be 1 to 255 visible ASCII characters.'
 /** 1 to 255 visible ASCII characters. */

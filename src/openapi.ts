@@ -2,7 +2,7 @@ import type { Context, Env, Hono, MiddlewareHandler, ValidationTargets } from 'h
 import { findTargetHandler } from 'hono/utils/handler'
 import { type DescribeRouteOptions, describeRoute, type GenerateSpecOptions, generateSpecs, resolver, uniqueSymbol } from 'hono-openapi'
 import type * as z from 'zod'
-import { errorSchema } from './schemas/common'
+import { errorSchema } from './schemas/common.ts'
 
 // The OpenAPI document is read off the app: each route's validators, its
 // permission and one description. Nothing about a route is written twice:

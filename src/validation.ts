@@ -3,9 +3,9 @@ import type { ValidationTargets } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { createMiddleware } from 'hono/factory'
 import * as z from 'zod'
-import { ApiError, INVALID_JSON_BODY } from './errors'
-import { type Answer, answers, documented } from './openapi'
-import { pathId } from './schemas/common'
+import { ApiError, INVALID_JSON_BODY } from './errors.ts'
+import { type Answer, answers, documented } from './openapi.ts'
+import { pathId } from './schemas/common.ts'
 
 /** API.md section 2: larger bodies answer 413. */
 const MAX_BODY_BYTES = 64 * 1024

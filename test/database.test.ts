@@ -1,6 +1,12 @@
+import { env } from 'cloudflare:workers'
+import { sql } from 'drizzle-orm'
+import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
+import { withDatabase } from '../src/db/client'
 import { actors } from '../src/db/schema'
 import { QUERY_TIMEOUT_MS } from '../src/db/timeouts'
+import type { AppEnv } from '../src/env'
+import { envelope, toApiError } from '../src/errors'
 import { callJson, setDatabase, tokenFor, withDb } from './helpers'
 
 describe('under concurrent writes', () => {
@@ -51,5 +57,28 @@ describe('when the SQL endpoint fails', () => {
     expect((await callJson('/actors', { method: 'POST', token, body: { name: 'Lost', age: 30 } })).status).toBe(503)
     await setDatabase('up')
     expect(await withDb((db) => db.$count(actors))).toBe(0)
+  })
+})
+
+// Neon's proxy refuses a response over 10 MiB with HTTP 507 (as the local
+// endpoint does): no route can ask for one, so a route of this test's own does,
+// through the Worker's database client and error handler.
+describe('when a response would exceed Neon’s 10 MiB', () => {
+  const app = new Hono<AppEnv>()
+    .use(withDatabase)
+    .get('/oversized', async (c) => {
+      await c.var.db.execute(sql`select repeat('x', 1048576) from generate_series(1, 11)`)
+      return c.json({ success: true })
+    })
+    .onError((error, c) => {
+      const answer = toApiError(error)
+      return envelope(c, answer.status, answer.message, answer.headers)
+    })
+
+  it('answers 503 database unavailable, as for a failing database', async () => {
+    const response = await app.request('/oversized', {}, env)
+    expect(response.status).toBe(503)
+    expect(await response.json()).toEqual({ success: false, error: 503, message: 'database unavailable.' })
+    expect(response.headers.get('Retry-After')).toMatch(/^\d+$/)
   })
 })

@@ -26,7 +26,7 @@ async function loadOrCreateKeys(folder: string): Promise<KeyFile> {
     privateJwk: await exportJWK(privateKey),
     publicJwk: { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' },
   }
-  mkdirSync(folder, { recursive: true })
+  mkdirSync(folder, { recursive: true, mode: 0o700 })
   writeFileSync(keyFile, JSON.stringify(keys), { mode: 0o600 })
   return keys
 }

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { startDevIssuer } from './dev-issuer.ts'
 import { explicitConfig, isLocalDatabase } from './dev-vars.ts'
@@ -23,7 +23,8 @@ export type DevStack = {
  * kept in `dataDir`; for a database on this machine, the SQL-over-HTTP
  * endpoint in front of it; with no Auth0 settings, a local development issuer;
  * then `wrangler dev`. Neither is part of the Worker: they reach it only as
- * configuration, through `wrangler dev --var`.
+ * configuration, through a file in `dataDir` only its owner can read (never
+ * the command line, which `ps` shows every user of the machine).
  */
 export async function startDevStack({
   port,
@@ -48,7 +49,12 @@ export async function startDevStack({
   }
 
   try {
+    // Everything this stack writes (PGlite's files, the issuer's keys, wrangler's
+    // and workerd's state) is its owner's alone: the database URL, keys and logs
+    // are local secrets. Children inherit the mask.
+    process.umask(0o077)
     mkdirSync(dataDir, { recursive: true })
+    chmodSync(dataDir, 0o700)
     prepareDocsAssets()
 
     let databaseUrl = given ?? explicit.DATABASE_URL
@@ -59,7 +65,7 @@ export async function startDevStack({
       databaseUrl = `postgres://postgres@127.0.0.1:${pglite.port}/postgres`
       // Lets `npm run db:seed` reach this database while dev holds PGlite's folder.
       const runtimeFile = devServerFile(dataDir)
-      writeFileSync(runtimeFile, JSON.stringify({ databaseUrl }))
+      writeFileSync(runtimeFile, JSON.stringify({ databaseUrl }), { mode: 0o600 })
       cleanups.push(() => rmSync(runtimeFile, { force: true }))
       log(`embedded Postgres (PGlite) in ${join(dataDir, 'pglite')}, migrated`)
     } else if (isLocalDatabase(databaseUrl)) {
@@ -89,13 +95,25 @@ export async function startDevStack({
       log('local development issuer; get a token with `npm run token -- assistant|director|producer`')
     }
 
-    // Values from the environment are passed on too; .dev.vars wrangler reads itself.
-    const vars = { ...supplied, ...Object.fromEntries(Object.entries(explicit).filter(([key]) => process.env[key])) }
+    // One file for wrangler, in place of .dev.vars (which `--env-file` makes it skip): all of
+    // .dev.vars and the environment's keys, then what this stack supplies for the rest.
+    const vars = { ...supplied, ...explicit }
     if (given) vars.DATABASE_URL = given
-    const args = ['dev', '--port', String(port), ...Object.entries(vars).flatMap(([key, value]) => ['--var', `${key}:${value}`])]
+    const varsFile = join(dataDir, 'wrangler.env')
+    writeFileSync(varsFile, dotEnv(vars), { mode: 0o600 })
+    cleanups.push(() => rmSync(varsFile, { force: true }))
+    const args = ['dev', '--port', String(port), '--env-file', varsFile]
     const wrangler = spawn(join(root, 'node_modules/.bin/wrangler'), args, {
       stdio: quiet ? 'ignore' : 'inherit',
       cwd: root,
+      env: {
+        ...process.env,
+        // wrangler reads the file only while this is on, and adds the whole environment to the bindings when the next is.
+        CLOUDFLARE_LOAD_DEV_VARS_FROM_DOT_ENV: 'true',
+        CLOUDFLARE_INCLUDE_PROCESS_ENV: 'false',
+        // Its local trace store (.wrangler/state/v3/observability) keeps every outgoing URL, the endpoint's secret among them.
+        X_LOCAL_OBSERVABILITY: 'false',
+      },
     })
     cleanups.unshift(
       () =>
@@ -110,4 +128,20 @@ export async function startDevStack({
     await stop()
     throw error
   }
+}
+
+/**
+ * `vars` as a .env file for `wrangler dev --env-file`, which parses it with
+ * dotenv and then expands `$NAME` with dotenv-expand: each value is quoted
+ * with a quote it does not contain, and its `$` escaped, so it arrives as it is.
+ */
+function dotEnv(vars: Record<string, string>) {
+  return Object.entries(vars)
+    .map(([key, value]) => {
+      if (/[\r\n]/.test(value)) throw new Error(`${key}: a value on more than one line cannot be passed to wrangler`)
+      const quote = ["'", '"', '`'].find((q) => !value.includes(q))
+      if (!quote) throw new Error(`${key}: a value with every kind of quote cannot be passed to wrangler`)
+      return `${key}=${quote}${value.replaceAll('$', '\\$')}${quote}\n`
+    })
+    .join('')
 }

@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs'
+import { chmodSync, mkdirSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket'
@@ -15,9 +16,16 @@ type EmbeddedPostgres = { db: PGlite; port: number; close(): Promise<void> }
  */
 export async function startEmbeddedPostgres(dataDir?: string, port = 0): Promise<EmbeddedPostgres> {
   // pg_trgm ships with PGlite but must be loaded; the migrations create it.
-  if (dataDir) mkdirSync(dataDir, { recursive: true })
+  if (dataDir) mkdirSync(dataDir, { recursive: true, mode: 0o700 })
   const db = await PGlite.create(dataDir, { extensions: { pg_trgm } })
+  // PGlite writes its files 0666 whatever the umask; the database is its owner's alone.
+  if (dataDir) ownerOnly(dataDir)
+  // PGlite keeps the database's statement_timeout (migrations/0002) but applies
+  // it to no session and cancels nothing (no timers in its WebAssembly build);
+  // should it ever, the migrator lifts it for itself, as on a server.
+  await db.exec('set statement_timeout = 0')
   await migrate(drizzle({ client: db }), { migrationsFolder })
+  await db.exec('reset statement_timeout')
   // PGlite is one connection; the server multiplexes the Worker's pools onto it.
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port, maxConnections: 100 })
   await server.start()
@@ -30,4 +38,13 @@ export async function startEmbeddedPostgres(dataDir?: string, port = 0): Promise
       await db.close()
     },
   }
+}
+
+/** Folders 0700 and files 0600, all the way down. */
+function ownerOnly(path: string) {
+  for (const entry of readdirSync(path, { withFileTypes: true })) {
+    if (entry.isDirectory()) ownerOnly(join(path, entry.name))
+    else chmodSync(join(path, entry.name), 0o600)
+  }
+  chmodSync(path, 0o700)
 }

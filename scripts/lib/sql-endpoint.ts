@@ -7,7 +7,10 @@ import pg from 'pg'
 // a local server): Neon's SQL-over-HTTP, so the Worker runs on this machine
 // through the same `neon()` driver path as in production. One POST is one
 // round trip; behind it, a pool of persistent connections, as Neon keeps.
+// It refuses what Neon's proxy refuses and keeps no more state between
+// requests than it keeps (API.md C6), so what passes here passes on Neon.
 // @see https://github.com/neondatabase/serverless (the driver's `neon()`: what it sends and parses)
+// @see https://github.com/neondatabase/neon/tree/main/proxy/src/serverless (sql_over_http.rs: the proxy's side)
 
 /**
  * `up` answers; `down` refuses connections; `hang` accepts and never answers; `error` answers 503; `garbled` answers 200 with no JSON;
@@ -64,25 +67,53 @@ const ISOLATION_LEVELS: Record<string, string> = {
 /** Neon's raw text output: every value as Postgres wrote it; the driver parses by `dataTypeID`. */
 const RAW_TEXT = { getTypeParser: () => (value: string) => value }
 
-/** A bounded body: the driver's statements are small; a page that posts megabytes is not ours. */
-const MAX_BODY_BYTES = 1024 * 1024
+/** Neon's proxy's defaults (`sql_over_http_max_request_size_bytes` and `…_response_…`): 10 MiB each way. */
+const MAX_REQUEST_BYTES = 10 * 1024 * 1024
+const MAX_RESPONSE_BYTES = 10 * 1024 * 1024
+
+/**
+ * What Neon's pool runs on a connection before another request gets it
+ * (tokio-postgres2's `reset_session_background`): no open transaction, `SET`,
+ * cursor, prepared statement, advisory lock or temporary table survives.
+ */
+const RESET_SESSION = `ROLLBACK;
+CLOSE ALL;
+SET SESSION AUTHORIZATION DEFAULT;
+RESET ALL;
+DEALLOCATE ALL;
+UNLISTEN *;
+SELECT pg_advisory_unlock_all();
+DISCARD TEMP;
+DISCARD SEQUENCES;`
+
+/** A failure the proxy itself answers, with no SQLSTATE, in the shape it answers a Postgres error in. */
+class ProxyError extends Error {
+  readonly status: number
+  constructor(status: number, message: string) {
+    super(message)
+    this.status = status
+  }
+}
+
+/** Neon's error body: the message, and every field of a Postgres error, empty or null when there is none. */
+function proxyErrorBody(message: string) {
+  return {
+    message,
+    code: '',
+    severity: '',
+    ...Object.fromEntries(ERROR_FIELDS.filter((f) => f !== 'code' && f !== 'severity').map((f) => [f, null])),
+  }
+}
 
 type SqlEndpointOptions = {
   /** Where the connections go, whatever host the connection string names. */
   target: Target
-  /** Bounds every statement on the server, as Neon's compute would cancel it. */
-  statementTimeoutMs?: number
   /** Persistent connections per database. */
   poolSize?: number
   port?: number
 }
 
-export async function startSqlEndpoint({
-  target,
-  statementTimeoutMs = 4_000,
-  poolSize = 10,
-  port = 0,
-}: SqlEndpointOptions): Promise<SqlEndpoint> {
+export async function startSqlEndpoint({ target, poolSize = 10, port = 0 }: SqlEndpointOptions): Promise<SqlEndpoint> {
   // Guessing the port is not enough to reach the database: the path carries this secret.
   const secret = randomBytes(24).toString('base64url')
   const sqlPath = `/${secret}/sql`
@@ -92,20 +123,27 @@ export async function startSqlEndpoint({
   let delayMs = 0
   let counts = { requests: 0, statements: 0 }
 
-  /** One pool per database and user the driver names, all on the one target. */
+  /**
+   * One pool per database and user the driver names, all on the one target.
+   * As Neon's proxy, only the user, password and database of the connection
+   * string reach Postgres: `?options=…`, `sslmode` and the like are ignored.
+   */
   function poolFor(connectionString: string) {
     const url = new URL(connectionString)
-    url.searchParams.delete('application_name') // the driver adds its own name and version
-    const key = url.toString()
+    const user = decodeURIComponent(url.username)
+    const password = decodeURIComponent(url.password)
+    const database = decodeURIComponent(url.pathname.slice(1)) || user
+    const key = JSON.stringify([user, password, database])
     let pool = pools.get(key)
     if (!pool) {
       pool = new pg.Pool({
-        connectionString: key,
+        user,
+        password,
+        database,
         host: target.host,
         port: target.port,
         max: poolSize,
         idleTimeoutMillis: 0,
-        statement_timeout: statementTimeoutMs,
         application_name: 'sql-endpoint',
       })
       // A pooled connection that dies while idle is dropped by the pool; nothing to do here.
@@ -115,14 +153,50 @@ export async function startSqlEndpoint({
     return pool
   }
 
-  async function run(client: pg.Pool | pg.PoolClient, { query, params = [] }: Query, arrayMode: boolean, rawText: boolean) {
+  /** A connection for one request, reset before the pool hands it out again; one that cannot be reset is closed. */
+  async function withConnection<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await pool.connect()
+    // A connection that dies while checked out (its backend terminated) also emits 'error'; the query's rejection says why.
+    const ignore = () => {}
+    client.on('error', ignore)
+    const giveBack = (broken?: Error) => {
+      client.off('error', ignore)
+      client.release(broken)
+    }
+    try {
+      return await work(client)
+    } finally {
+      client.query(RESET_SESSION).then(() => giveBack(), giveBack)
+    }
+  }
+
+  /**
+   * One statement, always with the extended protocol as Neon's proxy sends it
+   * (several statements in one string are a 42601, and none runs). `budget`
+   * is what is left of the response's 10 MiB; what the rows take is subtracted.
+   */
+  async function run(
+    client: pg.PoolClient,
+    { query, params = [] }: Query,
+    arrayMode: boolean,
+    rawText: boolean,
+    budget: { bytes: number },
+  ) {
     counts.statements++
-    const result = await client.query({
+    // pg's own option, missing from its types.
+    const statement: pg.QueryConfig & { queryMode: 'extended' } = {
       text: query,
       values: params,
+      queryMode: 'extended',
       ...(arrayMode ? { rowMode: 'array' as const } : {}),
       ...(rawText ? { types: RAW_TEXT } : {}),
-    })
+    }
+    const result = await client.query(statement)
+    // As the proxy, refused once the rows written so far exceed the limit and another row comes.
+    for (const row of result.rows) {
+      if (budget.bytes < 0) throw new ProxyError(507, `response is too large (max is ${MAX_RESPONSE_BYTES} bytes)`)
+      budget.bytes -= JSON.stringify(row).length + 1
+    }
     return {
       command: result.command,
       rowCount: result.rowCount,
@@ -133,28 +207,23 @@ export async function startSqlEndpoint({
   }
 
   /** Several statements in one transaction, with the isolation the `Neon-Batch-*` headers ask. */
-  async function runBatch(pool: pg.Pool, queries: Query[], headers: IncomingMessage['headers'], arrayMode: boolean, rawText: boolean) {
+  async function runBatch(
+    client: pg.PoolClient,
+    queries: Query[],
+    headers: IncomingMessage['headers'],
+    arrayMode: boolean,
+    rawText: boolean,
+  ) {
     const level = ISOLATION_LEVELS[String(headers['neon-batch-isolation-level'])]
     const readOnly = headers['neon-batch-read-only'] === 'true'
     const deferrable = headers['neon-batch-deferrable'] === 'true'
-    const client = await pool.connect()
-    try {
-      await client.query(
-        `begin${level ? ` isolation level ${level}` : ''}${readOnly ? ' read only' : ''}${deferrable ? ' deferrable' : ''}`,
-      )
-      const results = []
-      for (const query of queries) results.push(await run(client, query, arrayMode, rawText))
-      await client.query('commit')
-      client.release()
-      return { results }
-    } catch (error) {
-      // A connection that cannot roll back is not given back to the pool.
-      await client.query('rollback').then(
-        () => client.release(),
-        (broken: Error) => client.release(broken),
-      )
-      throw error
-    }
+    const budget = { bytes: MAX_RESPONSE_BYTES }
+    // A failure leaves the transaction open; the reset's ROLLBACK ends it.
+    await client.query(`begin${level ? ` isolation level ${level}` : ''}${readOnly ? ' read only' : ''}${deferrable ? ' deferrable' : ''}`)
+    const results = []
+    for (const query of queries) results.push(await run(client, query, arrayMode, rawText, budget))
+    await client.query('commit')
+    return { results }
   }
 
   async function answer(request: IncomingMessage, response: ServerResponse) {
@@ -174,7 +243,7 @@ export async function startSqlEndpoint({
     let size = 0
     for await (const chunk of request as AsyncIterable<Buffer>) {
       size += chunk.length
-      if (size > MAX_BODY_BYTES) return send(413, 'request too large')
+      if (size > MAX_REQUEST_BYTES) return send(413, proxyErrorBody(`request is too large (max is ${MAX_REQUEST_BYTES} bytes)`))
       chunks.push(chunk)
     }
     counts.requests++
@@ -194,11 +263,17 @@ export async function startSqlEndpoint({
     const arrayMode = request.headers['neon-array-mode'] === 'true'
     const rawText = request.headers['neon-raw-text-output'] === 'true'
     const pool = poolFor(connectionString)
+    const { queries, query } = body
+    if (!Array.isArray(queries) && typeof query !== 'string') return send(400, { message: 'invalid request: no query' })
     try {
-      if (Array.isArray(body.queries)) return send(200, await runBatch(pool, body.queries as Query[], request.headers, arrayMode, rawText))
-      if (typeof body.query !== 'string') return send(400, { message: 'invalid request: no query' })
-      return send(200, await run(pool, body as Query, arrayMode, rawText))
+      const result = await withConnection<object>(pool, (client) =>
+        Array.isArray(queries)
+          ? runBatch(client, queries as Query[], request.headers, arrayMode, rawText)
+          : run(client, body as Query, arrayMode, rawText, { bytes: MAX_RESPONSE_BYTES }),
+      )
+      return send(200, result)
     } catch (error) {
+      if (error instanceof ProxyError) return send(error.status, proxyErrorBody(error.message))
       const failure = error as Record<string, unknown> & { message?: string }
       // No SQLSTATE means the connection failed, not the statement: the driver sees a server error.
       if (typeof failure.code !== 'string' || !/^[0-9A-Z]{5}$/.test(failure.code)) {

@@ -1,5 +1,5 @@
 import { createLocalJWKSet, createRemoteJWKSet, type ExportedJWKSCache, errors, type JWTVerifyGetKey, jwksCache } from 'jose'
-import { authServiceUnavailable } from '../errors'
+import { authServiceUnavailable } from '../errors.ts'
 
 /** How long the identity provider may take to answer (API.md section 2). */
 const FETCH_TIMEOUT_MS = 5_000

@@ -1,4 +1,4 @@
-import { ApiError } from '../errors'
+import { ApiError } from '../errors.ts'
 
 /** The period of the `[[ratelimits]]` binding in wrangler.toml, in seconds: the longest a limited client waits. */
 const RATE_LIMIT_PERIOD_S = 60

@@ -1,10 +1,10 @@
 import { createMiddleware } from 'hono/factory'
-import type { AppEnv } from '../env'
-import { ApiError } from '../errors'
-import { withSpec } from '../openapi'
-import type { Permission } from './permissions'
-import { isRateLimited, tooManyRequests } from './rate-limit'
-import { authConfig, bearerToken, verifyToken } from './verify-token'
+import type { AppEnv } from '../env.ts'
+import { ApiError } from '../errors.ts'
+import { withSpec } from '../openapi.ts'
+import type { Permission } from './permissions.ts'
+import { isRateLimited, tooManyRequests } from './rate-limit.ts'
+import { authConfig, bearerToken, verifyToken } from './verify-token.ts'
 
 function forbidden(message: string, permission: Permission) {
   return new ApiError(403, message, {

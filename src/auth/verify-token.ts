@@ -1,7 +1,7 @@
 import { decodeJwt, decodeProtectedHeader, errors, type JWTPayload, jwtVerify } from 'jose'
-import type { Bindings } from '../env'
-import { ApiError } from '../errors'
-import { keySetFor } from './jwks'
+import type { Bindings } from '../env.ts'
+import { ApiError } from '../errors.ts'
+import { keySetFor } from './jwks.ts'
 
 /** A bound on what we are willing to parse; real Auth0 tokens are far smaller. */
 const MAX_TOKEN_LENGTH = 8_192

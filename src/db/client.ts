@@ -1,9 +1,9 @@
 import { neon, neonConfig } from '@neondatabase/serverless'
 import { drizzle } from 'drizzle-orm/neon-http'
 import { createMiddleware } from 'hono/factory'
-import type { AppEnv, Bindings } from '../env'
-import * as schema from './schema'
-import { QUERY_TIMEOUT_MS } from './timeouts'
+import type { AppEnv, Bindings } from '../env.ts'
+import * as schema from './schema.ts'
+import { QUERY_TIMEOUT_MS } from './timeouts.ts'
 
 export type Database = ReturnType<typeof drizzle<typeof schema>>
 

@@ -1,4 +1,4 @@
-import { actors, castings, movies } from './schema'
+import { actors, castings, movies } from './schema.ts'
 
 // What the API shows of each resource, named once. A query selects these
 // columns, the ETag hashes exactly these (src/queries/changes.ts

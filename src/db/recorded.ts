@@ -1,6 +1,6 @@
 import { type SQL, sql } from 'drizzle-orm'
 import type { Context } from 'hono'
-import type { AppEnv } from '../env'
+import type { AppEnv } from '../env.ts'
 
 /**
  * A condition for the WHERE of a write, always true, that tells the history

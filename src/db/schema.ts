@@ -14,7 +14,7 @@ import {
   timestamp,
   varchar,
 } from 'drizzle-orm/pg-core'
-import { DEFAULT_GENDER, FEE_PRECISION, FEE_SCALE, MAX_AGE, MAX_GENDER, MAX_NAME, MAX_TITLE, MIN_AGE } from '../schemas/limits'
+import { DEFAULT_GENDER, FEE_PRECISION, FEE_SCALE, MAX_AGE, MAX_GENDER, MAX_NAME, MAX_TITLE, MIN_AGE } from '../schemas/limits.ts'
 
 // The rules of API.md section 1 are enforced here as well as in the zod
 // schemas: the database is the last line, whoever writes to it. Properties are

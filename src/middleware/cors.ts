@@ -1,6 +1,6 @@
 import type { Context } from 'hono'
 import { cors } from 'hono/cors'
-import type { AppEnv } from '../env'
+import type { AppEnv } from '../env.ts'
 
 /** The origins of `CORS_ORIGINS` (comma-separated; default `*`). */
 function allowedOrigin(origin: string, c: Context<AppEnv>): string | null {

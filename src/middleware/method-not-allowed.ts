@@ -1,5 +1,5 @@
 import type { Hono } from 'hono'
-import type { AppEnv } from '../env'
+import type { AppEnv } from '../env.ts'
 
 type Pattern = { regex: RegExp; methods: Set<string> }
 const patternsByApp = new WeakMap<object, Pattern[]>()

@@ -1,5 +1,5 @@
 import { createMiddleware } from 'hono/factory'
-import type { AppEnv } from '../env'
+import type { AppEnv } from '../env.ts'
 
 /**
  * One structured line per request. Never the token: only its subject, which

@@ -1,10 +1,10 @@
 import { and, eq, gt, gte, ilike, lte, sql } from 'drizzle-orm'
-import type { Database } from '../db/client'
-import { actorFields } from '../db/fields'
-import { actors } from '../db/schema'
-import type { ListActorsQuery } from '../schemas/actors'
-import { contentHash } from './changes'
-import { containing, ordering, window } from './listing'
+import type { Database } from '../db/client.ts'
+import { actorFields } from '../db/fields.ts'
+import { actors } from '../db/schema.ts'
+import type { ListActorsQuery } from '../schemas/actors.ts'
+import { contentHash } from './changes.ts'
+import { containing, ordering, window } from './listing.ts'
 
 const etag = contentHash(actorFields)
 

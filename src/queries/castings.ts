@@ -1,9 +1,9 @@
 import { and, eq, type GetColumnData, type SQL, sql } from 'drizzle-orm'
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core'
-import type { Database } from '../db/client'
-import { actorFields, castingFields, movieFields } from '../db/fields'
-import { actors, castings, movies } from '../db/schema'
-import { sqlStateOf } from '../errors'
+import type { Database } from '../db/client.ts'
+import { actorFields, castingFields, movieFields } from '../db/fields.ts'
+import { actors, castings, movies } from '../db/schema.ts'
+import { sqlStateOf } from '../errors.ts'
 
 /** One side of a casting: its table and id, the castings column holding that id, and what a response shows of it. */
 type Side<Columns extends Record<string, PgColumn>> = { table: PgTable; id: PgColumn; key: PgColumn; columns: Columns }

@@ -1,6 +1,6 @@
 import { or, type SQL, sql } from 'drizzle-orm'
 import type { PgColumn } from 'drizzle-orm/pg-core'
-import type { IfMatch } from '../conditional'
+import type { IfMatch } from '../conditional.ts'
 
 /**
  * True where at least one of `changes` differs from the row, so an UPDATE

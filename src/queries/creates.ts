@@ -1,7 +1,7 @@
 import { type SQL, sql } from 'drizzle-orm'
-import type { Database } from '../db/client'
-import { idempotencyKeys } from '../db/schema'
-import { columnList, type Resource, rowJson } from './resources'
+import type { Database } from '../db/client.ts'
+import { idempotencyKeys } from '../db/schema.ts'
+import { columnList, type Resource, rowJson } from './resources.ts'
 
 /** How long a stored Idempotency-Key answers for its request (API.md C3). */
 export const KEY_TTL = sql.raw(`interval '24 hours'`)

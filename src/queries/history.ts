@@ -1,9 +1,9 @@
 import { type SQL, sql } from 'drizzle-orm'
-import type { Database } from '../db/client'
-import { castingFields } from '../db/fields'
-import { castings, events } from '../db/schema'
-import { constraintOf, sqlStateOf } from '../errors'
-import { columnList, type Resource, rowJson } from './resources'
+import type { Database } from '../db/client.ts'
+import { castingFields } from '../db/fields.ts'
+import { castings, events } from '../db/schema.ts'
+import { constraintOf, sqlStateOf } from '../errors.ts'
+import { columnList, type Resource, rowJson } from './resources.ts'
 
 /** Events older than this many days are past retention: not listed, not restorable, and purged by the hourly upkeep. */
 export const retention = (days: number) => sql`now() - make_interval(days => ${days})`

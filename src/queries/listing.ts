@@ -1,6 +1,6 @@
 import { asc, desc, type SQL } from 'drizzle-orm'
 import type { PgColumn } from 'drizzle-orm/pg-core'
-import type { Paging, Sort } from '../schemas/listing'
+import type { Paging, Sort } from '../schemas/listing.ts'
 
 /** ORDER BY the sort field, then id in the same direction, so (field, id) indexes serve it. */
 export function ordering(columns: Record<string, PgColumn>, sort: Sort | undefined): SQL[] {

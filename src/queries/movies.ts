@@ -1,10 +1,10 @@
 import { and, eq, gt, gte, ilike, lte } from 'drizzle-orm'
-import type { Database } from '../db/client'
-import { movieFields } from '../db/fields'
-import { movies } from '../db/schema'
-import type { ListMoviesQuery } from '../schemas/movies'
-import { contentHash } from './changes'
-import { containing, ordering, window } from './listing'
+import type { Database } from '../db/client.ts'
+import { movieFields } from '../db/fields.ts'
+import { movies } from '../db/schema.ts'
+import type { ListMoviesQuery } from '../schemas/movies.ts'
+import { contentHash } from './changes.ts'
+import { containing, ordering, window } from './listing.ts'
 
 const etag = contentHash(movieFields)
 

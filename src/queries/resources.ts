@@ -1,7 +1,7 @@
 import { type SQL, sql } from 'drizzle-orm'
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core'
-import { actorFields, movieFields } from '../db/fields'
-import { actors, movies } from '../db/schema'
+import { actorFields, movieFields } from '../db/fields.ts'
+import { actors, movies } from '../db/schema.ts'
 
 /** What the statements shared by actors and movies need to know of each: its table, fields and names. */
 export type Resource = {

@@ -1,8 +1,8 @@
 import { and, eq, type SQL, sql } from 'drizzle-orm'
-import type { IfMatch } from '../conditional'
-import type { Database } from '../db/client'
-import { contentHash, differsFrom, hashMatches } from './changes'
-import { type Resource, rowJson } from './resources'
+import type { IfMatch } from '../conditional.ts'
+import type { Database } from '../db/client.ts'
+import { contentHash, differsFrom, hashMatches } from './changes.ts'
+import { type Resource, rowJson } from './resources.ts'
 
 /** What a conditional write found: the row's ETag before it (undefined: no such row), and the row it wrote, if any. */
 export type WriteOutcome = { current: string | null; row: Record<string, unknown> | null; etag: string | null }

@@ -1,17 +1,17 @@
 import { Hono } from 'hono'
 import type * as z from 'zod'
-import { requirePermission } from '../auth/require-permission'
-import { etagHeader, ifMatch, notModified, whyNothingWritten } from '../conditional'
-import { writtenBy } from '../db/recorded'
-import type { AppEnv } from '../env'
-import { ApiError, actorNotFound, nothingToUpdate } from '../errors'
-import { createAndAnswer, idempotencyKey, REPLAYED } from '../idempotency'
-import { operation } from '../openapi'
-import { getActor, listActors } from '../queries/actors'
-import { listFilmography } from '../queries/castings'
-import { pageOf } from '../queries/listing'
-import { actorResource } from '../queries/resources'
-import { deleteRow, updateRow } from '../queries/writes'
+import { requirePermission } from '../auth/require-permission.ts'
+import { etagHeader, ifMatch, notModified, whyNothingWritten } from '../conditional.ts'
+import { writtenBy } from '../db/recorded.ts'
+import type { AppEnv } from '../env.ts'
+import { ApiError, actorNotFound, nothingToUpdate } from '../errors.ts'
+import { createAndAnswer, idempotencyKey, REPLAYED } from '../idempotency.ts'
+import { operation } from '../openapi.ts'
+import { getActor, listActors } from '../queries/actors.ts'
+import { listFilmography } from '../queries/castings.ts'
+import { pageOf } from '../queries/listing.ts'
+import { actorResource } from '../queries/resources.ts'
+import { deleteRow, updateRow } from '../queries/writes.ts'
 import {
   actorCreatedResponse,
   actorListResponse,
@@ -21,10 +21,10 @@ import {
   createActorSchema,
   listActorsQuery,
   updateActorSchema,
-} from '../schemas/actors'
-import { filmographyResponse } from '../schemas/castings'
-import { deletedSchema } from '../schemas/common'
-import { jsonBody, pathIds, validate } from '../validation'
+} from '../schemas/actors.ts'
+import { filmographyResponse } from '../schemas/castings.ts'
+import { deletedSchema } from '../schemas/common.ts'
+import { jsonBody, pathIds, validate } from '../validation.ts'
 
 const tag = 'Actors'
 

@@ -1,8 +1,8 @@
 import { Scalar } from '@scalar/hono-api-reference'
 import { Hono } from 'hono'
-import { PERMISSIONS } from '../auth/permissions'
-import type { AppEnv } from '../env'
-import { openAPIDocument, operation } from '../openapi'
+import { PERMISSIONS } from '../auth/permissions.ts'
+import type { AppEnv } from '../env.ts'
+import { openAPIDocument, operation } from '../openapi.ts'
 
 /** Where the Scalar bundle is served from: this Worker's static assets, never a CDN. */
 const SCALAR_SCRIPT = '/docs/scalar.js'

@@ -2,10 +2,10 @@ import { sql } from 'drizzle-orm'
 import { Hono } from 'hono'
 import { timeout } from 'hono/timeout'
 import * as z from 'zod'
-import type { AppEnv } from '../env'
-import { databaseUnavailable } from '../errors'
-import { operation } from '../openapi'
-import { successSchema } from '../schemas/common'
+import type { AppEnv } from '../env.ts'
+import { databaseUnavailable } from '../errors.ts'
+import { operation } from '../openapi.ts'
+import { successSchema } from '../schemas/common.ts'
 
 /** /health answers within this bound even when the database hangs. */
 const HEALTH_TIMEOUT_MS = 3_000

@@ -1,19 +1,19 @@
 import { Hono } from 'hono'
 import type * as z from 'zod'
-import { requirePermission } from '../auth/require-permission'
-import { etagHeader, ifMatch, notModified, whyNothingWritten } from '../conditional'
-import { writtenBy } from '../db/recorded'
-import type { AppEnv } from '../env'
-import { ApiError, movieNotFound, nothingToUpdate } from '../errors'
-import { createAndAnswer, idempotencyKey, REPLAYED } from '../idempotency'
-import { operation } from '../openapi'
-import { listCast } from '../queries/castings'
-import { pageOf } from '../queries/listing'
-import { getMovie, listMovies } from '../queries/movies'
-import { movieResource } from '../queries/resources'
-import { deleteRow, updateRow } from '../queries/writes'
-import { castResponse } from '../schemas/castings'
-import { deletedSchema } from '../schemas/common'
+import { requirePermission } from '../auth/require-permission.ts'
+import { etagHeader, ifMatch, notModified, whyNothingWritten } from '../conditional.ts'
+import { writtenBy } from '../db/recorded.ts'
+import type { AppEnv } from '../env.ts'
+import { ApiError, movieNotFound, nothingToUpdate } from '../errors.ts'
+import { createAndAnswer, idempotencyKey, REPLAYED } from '../idempotency.ts'
+import { operation } from '../openapi.ts'
+import { listCast } from '../queries/castings.ts'
+import { pageOf } from '../queries/listing.ts'
+import { getMovie, listMovies } from '../queries/movies.ts'
+import { movieResource } from '../queries/resources.ts'
+import { deleteRow, updateRow } from '../queries/writes.ts'
+import { castResponse } from '../schemas/castings.ts'
+import { deletedSchema } from '../schemas/common.ts'
 import {
   createMovieSchema,
   listMoviesQuery,
@@ -23,8 +23,8 @@ import {
   type movieSchema,
   movieUpdatedResponse,
   updateMovieSchema,
-} from '../schemas/movies'
-import { jsonBody, pathIds, validate } from '../validation'
+} from '../schemas/movies.ts'
+import { jsonBody, pathIds, validate } from '../validation.ts'
 
 const tag = 'Movies'
 

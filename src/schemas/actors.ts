@@ -1,7 +1,7 @@
 import * as z from 'zod'
-import { pagingSchema, successSchema, withoutNul } from './common'
-import { DEFAULT_GENDER, MAX_AGE, MAX_GENDER, MAX_NAME, MIN_AGE } from './limits'
-import { ageParam, checkCursor, pagingParams, sortParam, textParam } from './listing'
+import { pagingSchema, successSchema, withoutNul } from './common.ts'
+import { DEFAULT_GENDER, MAX_AGE, MAX_GENDER, MAX_NAME, MIN_AGE } from './limits.ts'
+import { ageParam, checkCursor, pagingParams, sortParam, textParam } from './listing.ts'
 
 const NAME_RULE = `name must be a string of 1 to ${MAX_NAME} characters.`
 const AGE_RULE = `age must be an integer between ${MIN_AGE} and ${MAX_AGE}.`

@@ -1,8 +1,8 @@
 import * as z from 'zod'
-import { actorSchema } from './actors'
-import { successSchema } from './common'
-import { FEE_SCALE, MAX_FEE } from './limits'
-import { movieSchema } from './movies'
+import { actorSchema } from './actors.ts'
+import { successSchema } from './common.ts'
+import { FEE_SCALE, MAX_FEE } from './limits.ts'
+import { movieSchema } from './movies.ts'
 
 const FEE_RULE = `fee must be a number from 0 to ${MAX_FEE} with at most ${FEE_SCALE} decimals, or null.`
 // Decimal places as written: 0.1 + 0.2 fails, 19.99 passes, 1e-7 fails.

@@ -1,5 +1,5 @@
 import * as z from 'zod'
-import { MAX_ID, MAX_PER_PAGE } from './limits'
+import { MAX_ID, MAX_PER_PAGE } from './limits.ts'
 
 /** A canonical positive 32-bit integer, or undefined for anything else. */
 function toId(raw: string): number | undefined {

@@ -1,6 +1,6 @@
 import * as z from 'zod'
-import { successSchema } from './common'
-import { pagingParams } from './listing'
+import { successSchema } from './common.ts'
+import { pagingParams } from './listing.ts'
 
 export const historyQuery = z.object({ page: pagingParams.page, per_page: pagingParams.per_page })
 

@@ -1,7 +1,7 @@
 import * as z from 'zod'
-import { integerParam, positiveIntParam, withoutNul } from './common'
-import { dateString } from './dates'
-import { DEFAULT_PER_PAGE, MAX_AGE, MAX_ID, MAX_PER_PAGE, MIN_AGE } from './limits'
+import { integerParam, positiveIntParam, withoutNul } from './common.ts'
+import { dateString } from './dates.ts'
+import { DEFAULT_PER_PAGE, MAX_AGE, MAX_ID, MAX_PER_PAGE, MIN_AGE } from './limits.ts'
 
 const boundedInt = (name: string, min: number, max: number) =>
   integerParam(`${name} must be an integer between ${min} and ${max}.`, min, max, 4)

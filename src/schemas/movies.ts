@@ -1,8 +1,8 @@
 import * as z from 'zod'
-import { pagingSchema, successSchema, withoutNul } from './common'
-import { dateString } from './dates'
-import { MAX_TITLE } from './limits'
-import { checkCursor, dateParam, pagingParams, sortParam, textParam } from './listing'
+import { pagingSchema, successSchema, withoutNul } from './common.ts'
+import { dateString } from './dates.ts'
+import { MAX_TITLE } from './limits.ts'
+import { checkCursor, dateParam, pagingParams, sortParam, textParam } from './listing.ts'
 
 const TITLE_RULE = `title must be a string of 1 to ${MAX_TITLE} characters.`
 const DATE_RULE = 'release_date must be a date (YYYY-MM-DD).'

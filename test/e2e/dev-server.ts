@@ -1,16 +1,73 @@
-// `npm run test:e2e`: `npm run dev` as a person uses it. It answers /health
+// `npm run test:e2e`: `npm run dev` as a person uses it. The README's quick
+// start does what the README says (./quick-start.ts); it answers /health
 // within 60 s on a fresh data folder; what is written survives a restart;
-// and stopping it (SIGTERM, as Ctrl-C's SIGINT) leaves nothing listening.
+// stopping it (SIGTERM, as Ctrl-C's SIGINT) leaves nothing listening; and
+// `DATABASE_URL=… npm run db:migrate` migrates a server's database, whose
+// password then reaches no process's command line of `npm run dev`.
 // Every response is also checked against /openapi.json (scripts/lib/contract.ts).
-import { mkdtempSync, rmSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import pg from 'pg'
 import { createChecks } from '../../scripts/lib/checks.ts'
 import { type Contract, loadContract } from '../../scripts/lib/contract.ts'
 import { mintDevToken } from '../../scripts/lib/dev-issuer.ts'
 import { startDevServer } from '../../scripts/lib/dev-server.ts'
+import { migrationsFolder, root } from '../../scripts/lib/paths.ts'
+import { createScratchDatabase } from '../../scripts/lib/scratch-database.ts'
+import { commandLines, endpointSecret, runQuickStart } from './quick-start.ts'
 
 const { check, finish } = createChecks()
+
+const fresh = mkdtempSync(join(tmpdir(), 'casting-quick-start-'))
+try {
+  await runQuickStart(fresh, check)
+} finally {
+  rmSync(fresh, { recursive: true, force: true })
+}
+
+// A DATABASE_URL with a password (the PostgreSQL server trusts this machine and ignores it).
+const scratch = await createScratchDatabase(process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres', 'casting_e2e', {
+  migrate: false,
+})
+try {
+  const password = `pw-${randomBytes(12).toString('hex')}`
+  const databaseUrl = Object.assign(new URL(scratch.url), { password }).toString()
+  // The README's step 5, `DATABASE_URL=… npm run db:migrate`, on an empty database.
+  const migrated = spawnSync('npm', ['run', 'db:migrate'], {
+    cwd: root,
+    env: { ...process.env, DATABASE_URL: databaseUrl },
+    encoding: 'utf8',
+  })
+  const { entries } = JSON.parse(readFileSync(join(migrationsFolder, 'meta/_journal.json'), 'utf8')) as { entries: unknown[] }
+  const client = new pg.Client({ connectionString: scratch.url })
+  await client.connect()
+  const applied = await client.query('select count(*)::int as n from drizzle.__drizzle_migrations').then(
+    (r) => r.rows[0].n as number,
+    () => 0,
+  )
+  await client.end()
+  check(
+    `DATABASE_URL=… npm run db:migrate applies every migration (${applied} of ${entries.length})`,
+    migrated.status === 0 && migrated.stdout.includes('migrations applied') && applied === entries.length,
+    migrated.stdout + migrated.stderr,
+  )
+  const withPassword = await startDevServer({ env: { DATABASE_URL: databaseUrl } })
+  const secret = endpointSecret(withPassword.dataDir)
+  const carrying = commandLines().filter((line) => line.includes(password) || line.includes(secret))
+  await withPassword.stop()
+  check(
+    'with a DATABASE_URL, neither its password nor the endpoint secret is on any command line',
+    carrying.length === 0,
+    carrying.join('\n    '),
+  )
+} catch (error) {
+  check('the DATABASE_URL check ran to the end', false, String(error))
+} finally {
+  await scratch.drop().catch(() => {})
+}
 
 const dataDir = mkdtempSync(join(tmpdir(), 'casting-e2e-'))
 let contract: Contract | undefined

@@ -59,7 +59,7 @@ try {
     return undefined
   }
 
-  // 1. A statement stuck on a lock: the server cancels it at its statement timeout.
+  // 1. A statement stuck on a lock: the server cancels it at the database's statement_timeout (migrations/0002).
   const holder = new pg.Client({ connectionString: scratch.url })
   await holder.connect()
   await holder.query('begin')
@@ -67,11 +67,8 @@ try {
   const stuck = await call('PATCH', '/actors/1', { age: 37 })
   await holder.query('rollback')
   check(
-    `a PATCH stuck on a row lock answers 503 within the query timeout (${stuck.status} in ${stuck.ms} ms)`,
-    stuck.status === 503 &&
-      stuck.body.message === 'database unavailable.' &&
-      stuck.ms < QUERY_TIMEOUT_MS + 1_000 &&
-      stuck.retryAfter !== null,
+    `a PATCH stuck on a row lock answers 503 once the database's statement_timeout cancels it, before the Worker's ${QUERY_TIMEOUT_MS / 1000} s (${stuck.status} in ${stuck.ms} ms)`,
+    stuck.status === 503 && stuck.body.message === 'database unavailable.' && stuck.ms < QUERY_TIMEOUT_MS && stuck.retryAfter !== null,
     JSON.stringify(stuck),
   )
   const unstuck = await call('PATCH', '/actors/1', { age: 37 })

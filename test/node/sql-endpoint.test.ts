@@ -164,3 +164,109 @@ describe('the SQL endpoint’s failure modes, as the driver sees them', () => {
     expect((await viaEndpoint.query('select 1 as one')).rows).toEqual([{ one: 1 }])
   })
 })
+
+// API.md C6: what Neon's proxy refuses, refused here too; no state kept between requests.
+// @see https://github.com/neondatabase/neon/blob/main/proxy/src/serverless/sql_over_http.rs
+describe('the SQL endpoint is as strict as Neon’s proxy', () => {
+  // One pooled connection, so every request lands on the connection the one before it used.
+  let single: SqlEndpoint
+  const sqlVia = (url: string, connectionString = database.url) => {
+    neonConfig.fetchEndpoint = () => url
+    return neon(connectionString, { fullResults: true })
+  }
+  const post = (body: string) =>
+    fetch(single.url, {
+      method: 'POST',
+      headers: { 'Neon-Connection-String': database.url, 'Neon-Raw-Text-Output': 'true' },
+      body,
+    })
+  beforeAll(async () => {
+    const { hostname, port } = new URL(database.url)
+    single = await startSqlEndpoint({ target: { host: hostname, port: Number(port || 5432) }, poolSize: 1 })
+  })
+  afterAll(async () => {
+    neonConfig.fetchEndpoint = () => endpoint.url
+    await single?.close()
+  })
+
+  it('resets a connection before the next request: a set_config(…, false) is gone', async () => {
+    const sql = sqlVia(single.url)
+    expect((await sql.query(`select set_config('app.probe', 'x', false) as v`)).rows).toEqual([{ v: 'x' }])
+    const [after] = (await sql.query(`select current_setting('app.probe', true) as v`)).rows
+    expect(after?.v ?? '').toBe('')
+  })
+
+  it('resets a connection before the next request: a temporary table and an advisory lock are gone', async () => {
+    const sql = sqlVia(single.url)
+    await sql.query('create temporary table probe_temp (id int)')
+    await sql.query('select pg_advisory_lock(4242)')
+    const [after] = (
+      await sql.query(
+        `select to_regclass('pg_temp.probe_temp')::text as temp_table,
+                (select count(*)::int from pg_locks where locktype = 'advisory' and pid = pg_backend_pid()) as advisory_locks`,
+      )
+    ).rows
+    expect(after).toEqual({ temp_table: null, advisory_locks: 0 })
+  })
+
+  it('refuses several statements in one string with 42601, and runs none of them', async () => {
+    const failed = await sqlVia(single.url)
+      .query(`insert into movies (title, release_date) values ('Twice', '2001-01-01'); select 1`)
+      .then(
+        () => undefined,
+        (error: { code?: string }) => error,
+      )
+    expect(failed?.code).toBe('42601')
+    expect((await direct.query(`select count(*)::int as n from movies where title = 'Twice'`)).rows).toEqual([{ n: 0 }])
+  })
+
+  it('refuses a response over 10 MiB with 507, as Neon answers it', async () => {
+    const response = await post(JSON.stringify({ query: `select repeat('x', 1048576) from generate_series(1, 11)`, params: [] }))
+    expect(response.status).toBe(507)
+    const body = (await response.json()) as { message?: string; code?: string }
+    expect(body).toMatchObject({ message: 'response is too large (max is 10485760 bytes)', code: '' })
+    // The driver reads it as a failure without a SQLSTATE, which the Worker answers with a 503.
+    const failed = await sqlVia(single.url)
+      .query(`select repeat('x', 1048576) from generate_series(1, 11)`)
+      .then(
+        () => undefined,
+        (error: { code?: string; message?: string }) => error,
+      )
+    expect(failed?.message).toMatch(/HTTP status 507.*response is too large/)
+    expect(failed?.code).toBeUndefined()
+    // Nine MiB is under the limit.
+    expect((await post(JSON.stringify({ query: `select repeat('x', 1048576) from generate_series(1, 9)`, params: [] }))).status).toBe(200)
+  })
+
+  it('takes a request up to 10 MiB and refuses a larger one with 413, as Neon answers it', async () => {
+    const twoMiB = 'y'.repeat(2 * 1024 * 1024)
+    const taken = await post(JSON.stringify({ query: 'select length($1) as n', params: [twoMiB] }))
+    expect(taken.status).toBe(200)
+    expect(((await taken.json()) as { rows: unknown[] }).rows).toEqual([{ n: String(twoMiB.length) }])
+    const refused = await post(JSON.stringify({ query: 'select length($1) as n', params: ['z'.repeat(10 * 1024 * 1024 + 1)] }))
+    expect(refused.status).toBe(413)
+    expect(await refused.json()).toMatchObject({ message: 'request is too large (max is 10485760 bytes)', code: '' })
+  })
+
+  it('passes only the user, password and database of the connection string to Postgres', async () => {
+    const withOptions = `${database.url}?options=${encodeURIComponent('-c work_mem=1234kB')}`
+    const [setting] = (await sqlVia(single.url, withOptions).query(`select current_setting('work_mem') as work_mem`)).rows
+    expect(setting?.work_mem).not.toBe('1234kB')
+  })
+
+  it('adds no statement time limit: the database’s own (4 s, migrations/0002) is what a request gets', async () => {
+    const sql = sqlVia(single.url)
+    if (process.env.TEST_DATABASE_URL) {
+      const [setting] = (await sql.query(`select setting, source from pg_settings where name = 'statement_timeout'`)).rows
+      expect(setting).toEqual({ setting: '4000', source: 'database' })
+    } else {
+      // PGlite stores the setting but applies none to its one backend (and cancels nothing): the migration ran.
+      const [stored] = (
+        await sql.query(
+          `select setconfig from pg_db_role_setting s join pg_database d on d.oid = s.setdatabase where d.datname = current_database()`,
+        )
+      ).rows
+      expect(stored?.setconfig).toContain('statement_timeout=4s')
+    }
+  })
+})
