@@ -92,6 +92,13 @@ export function whyNothingWritten(current: string | undefined, ifMatch: IfMatch,
   return matches(ifMatch, current) ? otherwise : preconditionFailed()
 }
 
+/** What `notModified` reads, for the document only: hono's middleware parses the header itself. */
+const ifNoneMatchHeaders = z.object({
+  'If-None-Match': z.string().optional().meta({
+    description: "`ETag`s this client holds, comma-separated: if the resource's current one is among them, 304 with no body.",
+  }),
+})
+
 /**
  * hono's ETag middleware: it keeps our ETag and answers 304 for a matching
  * If-None-Match. A 304 keeps only the headers listed; a cross-origin client
@@ -99,14 +106,18 @@ export function whyNothingWritten(current: string | undefined, ifMatch: IfMatch,
  */
 export const notModified = () =>
   answers(
-    etag({
-      retainedHeaders: [
-        ...RETAINED_304_HEADERS,
-        'x-request-id',
-        'access-control-allow-origin',
-        'access-control-allow-credentials',
-        'access-control-expose-headers',
-      ],
-    }),
+    documented(
+      etag({
+        retainedHeaders: [
+          ...RETAINED_304_HEADERS,
+          'x-request-id',
+          'access-control-allow-origin',
+          'access-control-allow-credentials',
+          'access-control-expose-headers',
+        ],
+      }),
+      'header',
+      ifNoneMatchHeaders,
+    ),
     [{ status: 304, description: '`If-None-Match` names the current ETag; no body.', headers: { ETag: 'The current ETag.' }, empty: true }],
   )

@@ -4,7 +4,7 @@ import { bodyLimit } from 'hono/body-limit'
 import { createMiddleware } from 'hono/factory'
 import * as z from 'zod'
 import { ApiError, INVALID_JSON_BODY } from './errors'
-import { type Answer, answers, documented } from './openapi'
+import { type Answer, answers, documented, documentedBody } from './openapi'
 import { pathId } from './schemas/common'
 
 /** API.md section 2: larger bodies answer 413. */
@@ -111,7 +111,7 @@ export function jsonBody<Schema extends z.ZodType>(schema: Schema, { optional = 
     }),
   )
   // Typed as the validator, so handlers keep `c.req.valid('json')`'s inference.
-  return answers(documented(middleware, 'json', schema), [
+  return answers(documentedBody(middleware, schema, { required: !optional }), [
     ...bodyAnswers(optional),
     { status: 413, description: `The body is over ${MAX_BODY_BYTES / 1024} KiB.` },
   ]) as unknown as typeof validator

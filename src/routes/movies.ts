@@ -27,6 +27,7 @@ export const movies = new Hono<AppEnv>()
   .get(
     '/',
     operation({
+      operationId: 'listMovies',
       tag,
       summary: 'List movies',
       description: 'Filters, sort, page size, and `page` or the keyset cursor `after`.',
@@ -46,6 +47,7 @@ export const movies = new Hono<AppEnv>()
   .post(
     '/',
     operation({
+      operationId: 'createMovie',
       tag,
       summary: 'Create a movie',
       success: {
@@ -67,6 +69,7 @@ export const movies = new Hono<AppEnv>()
   .get(
     '/:id',
     operation({
+      operationId: 'getMovie',
       tag,
       summary: 'Get a movie',
       description: 'Carries a strong `ETag`; `If-None-Match` with it answers 304.',
@@ -88,6 +91,7 @@ export const movies = new Hono<AppEnv>()
   .patch(
     '/:id',
     operation({
+      operationId: 'updateMovie',
       tag,
       summary: 'Update a movie',
       description: 'At least one field. With `If-Match`, writes only if the movie is unchanged since that ETag.',
@@ -116,6 +120,7 @@ export const movies = new Hono<AppEnv>()
   .delete(
     '/:id',
     operation({
+      operationId: 'deleteMovie',
       tag,
       summary: 'Delete a movie',
       description: 'Deletes the movie and its castings. With `If-Match`, only if unchanged since that ETag.',
@@ -135,6 +140,7 @@ export const movies = new Hono<AppEnv>()
   .get(
     '/:id/actors',
     operation({
+      operationId: 'listCast',
       tag: 'Castings',
       summary: "A movie's cast",
       success: { status: 200, description: 'The actors cast in the movie, with their fees, in actor id order.', schema: castResponse },
