@@ -1,3 +1,4 @@
+import type { MiddlewareHandler } from 'hono'
 import { etag, RETAINED_304_HEADERS } from 'hono/etag'
 import { createMiddleware } from 'hono/factory'
 import * as z from 'zod'
@@ -92,12 +93,15 @@ export function whyNothingWritten(current: string | undefined, ifMatch: IfMatch,
   return matches(ifMatch, current) ? otherwise : preconditionFailed()
 }
 
-/** What `notModified` reads, for the document only: hono's middleware parses the header itself. */
+/** What a 304 answers to, for the document only: hono's middleware (or the static assets) parse the header themselves. */
 const ifNoneMatchHeaders = z.object({
   'If-None-Match': z.string().optional().meta({
     description: "`ETag`s this client holds, comma-separated: if the resource's current one is among them, 304 with no body.",
   }),
 })
+
+/** Documents `If-None-Match` on a middleware or handler that answers it with 304. */
+export const readsIfNoneMatch = <M extends MiddlewareHandler<AppEnv>>(middleware: M) => documented(middleware, 'header', ifNoneMatchHeaders)
 
 /**
  * hono's ETag middleware: it keeps our ETag and answers 304 for a matching
@@ -106,7 +110,7 @@ const ifNoneMatchHeaders = z.object({
  */
 export const notModified = () =>
   answers(
-    documented(
+    readsIfNoneMatch(
       etag({
         retainedHeaders: [
           ...RETAINED_304_HEADERS,
@@ -116,8 +120,6 @@ export const notModified = () =>
           'access-control-expose-headers',
         ],
       }),
-      'header',
-      ifNoneMatchHeaders,
     ),
     [{ status: 304, description: '`If-None-Match` names the current ETag; no body.', headers: { ETag: 'The current ETag.' }, empty: true }],
   )

@@ -2,6 +2,7 @@ import { Scalar } from '@scalar/hono-api-reference'
 import { Hono } from 'hono'
 import * as z from 'zod'
 import { PERMISSIONS } from '../auth/permissions'
+import { readsIfNoneMatch } from '../conditional'
 import type { AppEnv } from '../env'
 import { openAPIDocument, operation } from '../openapi'
 
@@ -77,11 +78,11 @@ export const docs = (app: Hono<AppEnv>) =>
           { status: 304, description: '`If-None-Match` names the current ETag; no body.', headers: { ETag: "The script's ETag." } },
         ],
       }),
-      async (c) => {
+      readsIfNoneMatch(async (c) => {
         const asset = await c.env.ASSETS.fetch(c.req.raw)
         // A copy: the asset's headers are immutable, and our middleware adds to them.
         return new Response(asset.body, asset)
-      },
+      }),
     )
     .get(
       '/docs',

@@ -31,7 +31,7 @@ export function sortParam<const Field extends string>(fields: readonly [Field, .
       descending: value.startsWith('-'),
     }))
     .meta({
-      description: `The order: ${fields.map((field) => `\`${field}\``).join(', ')}, ascending, or descending with \`-\` first (\`-${fields[1] ?? fields[0]}\`); ties in id order. Default \`id\`. With \`after\`, only \`id\` (400 \`${SORT_WITH_AFTER}\`).`,
+      description: `The order: ${fields.map((field) => `\`${field}\``).join(', ')}, ascending, or descending with \`-\` first (\`-${fields[1] ?? fields[0]}\`); ties go by id, the same way. Default \`id\`. With \`after\`, only \`id\` (400 \`${SORT_WITH_AFTER}\`).`,
     })
 }
 
