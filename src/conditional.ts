@@ -1,3 +1,4 @@
+import type { MiddlewareHandler } from 'hono'
 import { etag, RETAINED_304_HEADERS } from 'hono/etag'
 import { createMiddleware } from 'hono/factory'
 import * as z from 'zod'
@@ -92,6 +93,16 @@ export function whyNothingWritten(current: string | undefined, ifMatch: IfMatch,
   return matches(ifMatch, current) ? otherwise : preconditionFailed()
 }
 
+/** What a 304 answers to, for the document only: hono's middleware (or the static assets) parse the header themselves. */
+const ifNoneMatchHeaders = z.object({
+  'If-None-Match': z.string().optional().meta({
+    description: "`ETag`s this client holds, comma-separated: if the resource's current one is among them, 304 with no body.",
+  }),
+})
+
+/** Documents `If-None-Match` on a middleware or handler that answers it with 304. */
+export const readsIfNoneMatch = <M extends MiddlewareHandler<AppEnv>>(middleware: M) => documented(middleware, 'header', ifNoneMatchHeaders)
+
 /**
  * hono's ETag middleware: it keeps our ETag and answers 304 for a matching
  * If-None-Match. A 304 keeps only the headers listed; a cross-origin client
@@ -99,14 +110,16 @@ export function whyNothingWritten(current: string | undefined, ifMatch: IfMatch,
  */
 export const notModified = () =>
   answers(
-    etag({
-      retainedHeaders: [
-        ...RETAINED_304_HEADERS,
-        'x-request-id',
-        'access-control-allow-origin',
-        'access-control-allow-credentials',
-        'access-control-expose-headers',
-      ],
-    }),
+    readsIfNoneMatch(
+      etag({
+        retainedHeaders: [
+          ...RETAINED_304_HEADERS,
+          'x-request-id',
+          'access-control-allow-origin',
+          'access-control-allow-credentials',
+          'access-control-expose-headers',
+        ],
+      }),
+    ),
     [{ status: 304, description: '`If-None-Match` names the current ETag; no body.', headers: { ETag: 'The current ETag.' }, empty: true }],
   )

@@ -1,7 +1,8 @@
-import type { Context, Env, Hono, MiddlewareHandler, ValidationTargets } from 'hono'
+import type { Context, Hono, MiddlewareHandler, ValidationTargets } from 'hono'
 import { findTargetHandler } from 'hono/utils/handler'
 import { type DescribeRouteOptions, describeRoute, type GenerateSpecOptions, generateSpecs, resolver, uniqueSymbol } from 'hono-openapi'
 import type * as z from 'zod'
+import type { AppEnv } from './env.ts'
 import { errorSchema } from './schemas/common.ts'
 
 // The OpenAPI document is read off the app: each route's validators, its
@@ -47,10 +48,28 @@ export function answers<M extends MiddlewareHandler>(middleware: M, list: readon
 
 const json = (schema: z.ZodType) => ({ 'application/json': { schema: resolver(schema) } })
 
-const ERROR_REF = { $ref: '#/components/schemas/Error' }
+/** Marks a body validator with its schema, and whether the body may be absent (hono-openapi's own marker always says required). */
+export function documentedBody<M extends MiddlewareHandler>(middleware: M, schema: z.ZodType, { required }: { required: boolean }): M {
+  return Object.assign(middleware, { [uniqueSymbol]: { spec: { requestBody: { required, content: json(schema) } } } })
+}
 
-type Success = { status: number; description: string; schema?: z.ZodType; headers?: Record<string, Header> }
+const ERROR_REF = { $ref: '#/components/schemas/ErrorEnvelope' }
+
+type Success = {
+  status: number
+  description: string
+  /** The JSON body; or, with `media`, none: the body is text of that type (HTML, a script). */
+  schema?: z.ZodType
+  media?: string
+  headers?: Record<string, Header>
+}
 type Operation = {
+  /**
+   * The operation's name in the document, and so the method name of a client
+   * generated from it: a verb and the resource (`listActors`, `castActor`).
+   * Part of the API: keep it stable (test/openapi.test.ts lists them all).
+   */
+  operationId: string
   tag: string
   summary: string
   description?: string
@@ -72,21 +91,22 @@ const headerObjects = (headers: Record<string, Header> = {}) =>
     ]),
   )
 
-/** One route's description: what its handler answers when it works and when it does not. */
-export const operation = ({ tag, summary, description, success, errors = {} }: Operation) =>
+/** A success answer as the document shows it: its headers, and its body (JSON, or text of a media type). */
+const successResponse = ({ description, headers, schema, media }: Success) => ({
+  description,
+  ...(headers ? { headers: headerObjects(headers) } : {}),
+  ...(media ? { content: { [media]: { schema: { type: 'string' as const } } } } : schema ? { content: json(schema) } : {}),
+})
+
+/** One route's description: its name, and what its handler answers when it works and when it does not. */
+export const operation = ({ operationId, tag, summary, description, success, errors = {} }: Operation) =>
   answers(
     describeRoute({
+      operationId,
       tags: [tag],
       summary,
       description,
-      responses: Object.fromEntries(
-        [success]
-          .flat()
-          .map(({ status, description, schema, headers }) => [
-            status,
-            { description, ...(headers ? { headers: headerObjects(headers) } : {}), ...(schema ? { content: json(schema) } : {}) },
-          ]),
-      ),
+      responses: Object.fromEntries([success].flat().map((answer) => [answer.status, successResponse(answer)])),
     }),
     Object.entries(errors).map(([status, description]) => ({ status: Number(status), description })),
   )
@@ -152,13 +172,19 @@ async function completeDocument(routes: readonly Route[], document: Document): P
   return { ...document, components: { ...document.components, schemas } }
 }
 
-/** GET handler for the document of `app`, built once, on the first request. */
-export const openAPIDocument = <E extends Env>(app: Hono<E>, options: Partial<GenerateSpecOptions>) => {
+/**
+ * GET handler for the document of `app`, built once, on the first request.
+ * Its `servers` is the deployment's origin: `PUBLIC_ORIGIN` if set, else the
+ * origin this request reached, so a client generated from a deployment's
+ * document calls that deployment (a relative `/` fails outside a browser).
+ */
+export const openAPIDocument = (app: Hono<AppEnv>, options: Partial<GenerateSpecOptions>) => {
   let document: Promise<Document> | undefined
-  return async (c: Context<E>) => {
+  return async (c: Context<AppEnv>) => {
     document ??= generateSpecs(app, options, c).then((generated) => completeDocument(app.routes, generated as unknown as Document))
     try {
-      return c.json(await document)
+      const url = c.env.PUBLIC_ORIGIN?.trim().replace(/\/+$/, '') || new URL(c.req.url).origin
+      return c.json({ ...(await document), servers: [{ url, description: 'This deployment.' }] })
     } catch (error) {
       document = undefined // the next request tries again
       throw error

@@ -1,10 +1,10 @@
 import { zValidator } from '@hono/zod-validator'
-import type { ValidationTargets } from 'hono'
+import type { MiddlewareHandler, ValidationTargets } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { createMiddleware } from 'hono/factory'
 import * as z from 'zod'
 import { ApiError, INVALID_JSON_BODY } from './errors.ts'
-import { type Answer, answers, documented } from './openapi.ts'
+import { type Answer, answers, documented, documentedBody } from './openapi.ts'
 import { pathId } from './schemas/common.ts'
 
 /** API.md section 2: larger bodies answer 413. */
@@ -100,7 +100,11 @@ const limitBody = bodyLimit({
  * malformed JSON). An `optional` body may also be absent altogether, and then
  * validates as `{}`.
  */
-export function jsonBody<Schema extends z.ZodType>(schema: Schema, { optional = false } = {}) {
+export function jsonBody<Schema extends z.ZodType, Optional extends boolean = false>(
+  schema: Schema,
+  options: { optional?: Optional } = {},
+) {
+  const optional = options.optional ?? false
   const validator = validate('json', schema, { allowEmpty: optional })
   const middleware = createMiddleware(async (c, next) =>
     limitBody(c, async () => {
@@ -110,9 +114,16 @@ export function jsonBody<Schema extends z.ZodType>(schema: Schema, { optional = 
       return validator(c, next)
     }),
   )
-  // Typed as the validator, so handlers keep `c.req.valid('json')`'s inference.
-  return answers(documented(middleware, 'json', schema), [
+  // Typed as the validator, so handlers keep `c.req.valid('json')`'s inference
+  // (and an optional body is one that hc<AppType> lets a client leave out).
+  return answers(documentedBody(middleware, schema, { required: !optional }), [
     ...bodyAnswers(optional),
     { status: 413, description: `The body is over ${MAX_BODY_BYTES / 1024} KiB.` },
-  ]) as unknown as typeof validator
+  ]) as unknown as Optional extends true ? WithOptionalJson<typeof validator> : typeof validator
 }
+
+/** A body validator's types with its input optional: the output (`c.req.valid('json')`) stays what the schema gives. */
+type WithOptionalJson<V> =
+  V extends MiddlewareHandler<infer E, infer P, { in: { json: infer In }; out: infer Out extends object }, infer R>
+    ? MiddlewareHandler<E, P, { in: { json?: In }; out: Out }, R>
+    : never

@@ -32,6 +32,7 @@ async function movieSummary(db: Database, id: number) {
 const summaries = new Hono<AppEnv>().get(
   '/:id/summary',
   operation({
+    operationId: 'getMovieSummary',
     tag: 'Movies',
     summary: 'A movie in one line',
     success: { status: 200, description: 'The summary.', schema: movieSummaryResponse },

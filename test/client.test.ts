@@ -5,7 +5,9 @@ import type { AppType } from '../src/index'
 import { tokenFor } from './helpers'
 
 // The typed client a front end would use: it compiles against the real routes
-// (`npm run typecheck` checks this file) and runs against them here.
+// (`npm run typecheck` checks this file) and runs against them here. The same
+// flow, through a client generated from /openapi.json, is test/client/flow.ts
+// (`npm run test:client`); here query and path values are strings, as hono types them.
 const clientFor = (token: string) =>
   hc<AppType>('https://api.test', {
     fetch: (input: RequestInfo | URL, init?: RequestInit) => exports.default.fetch(new Request(input, init)),
@@ -48,5 +50,34 @@ describe('hc<AppType> from hono/client', () => {
     )
     expect(stale.status).toBe(412)
     expect(await stale.json()).toEqual({ success: false, error: 412, message: 'resource has changed; fetch it again and retry.' })
+  })
+
+  it('walks with after, reads with If-None-Match, casts with and without a body, and deletes', async () => {
+    const client = clientFor(await tokenFor('producer'))
+    for (const name of ['Ada', 'Grace', 'Alan']) await client.actors.$post({ json: { name, age: 40 } })
+    const walked: number[] = []
+    let after: number | null | undefined = 0
+    while (typeof after === 'number') {
+      const page = await (await client.actors.$get({ query: { after: String(after), per_page: '2' } })).json()
+      walked.push(...page.actors.map((actor) => actor.id))
+      after = 'next_after' in page ? page.next_after : null
+    }
+    expect(walked).toEqual([1, 2, 3])
+
+    const read = await client.actors[':id'].$get({ param: { id: '1' } })
+    const etag = read.headers.get('ETag')!
+    const again = await client.actors[':id'].$get({ param: { id: '1' } }, { headers: { 'If-None-Match': etag } })
+    expect([again.status, again.headers.get('ETag')]).toEqual([304, etag])
+
+    await client.movies.$post({ json: { title: 'Fargo', release_date: '1996-03-08' } })
+    const casting = client.movies[':id'].actors[':actor_id']
+    const cast = await casting.$put({ param: { id: '1', actor_id: '1' } }) // no body: fee null
+    expect([cast.status, await cast.json()]).toEqual([201, { success: true, casting: { movie_id: 1, actor_id: 1, fee: null } }])
+    const paid = await casting.$put({ param: { id: '1', actor_id: '1' }, json: { fee: 19.99 } })
+    expect([paid.status, await paid.json()]).toEqual([200, { success: true, casting: { movie_id: 1, actor_id: 1, fee: 19.99 } }])
+
+    expect((await casting.$delete({ param: { id: '1', actor_id: '1' } })).status).toBe(200)
+    expect(await (await client.actors[':id'].$delete({ param: { id: '1' } })).json()).toEqual({ success: true, deleted: 1 })
+    expect((await client.actors[':id'].$get({ param: { id: '1' } })).status).toBe(404)
   })
 })

@@ -1,16 +1,25 @@
+import { env } from 'cloudflare:workers'
 import { describe, expect, inject, it } from 'vitest'
 import { PERMISSIONS } from '../src/auth/permissions'
 import { app } from '../src/index'
 import { call, callJson } from './helpers'
 
+type Schema = { type?: string; minimum?: number; maximum?: number; default?: unknown; $ref?: string; [keyword: string]: unknown }
 type Operation = {
+  operationId: string
   description?: string
   security?: unknown[]
   'x-permission'?: string
-  parameters?: { name: string; in: string }[]
-  responses: Record<string, { headers?: Record<string, { required?: boolean }>; content?: Record<string, { schema: { $ref?: string } }> }>
+  parameters?: { name: string; in: string; description?: string; required?: boolean; schema: Schema }[]
+  requestBody?: { required?: boolean; content: Record<string, { schema: Schema & { properties: Record<string, Schema> } }> }
+  responses: Record<string, { headers?: Record<string, { required?: boolean }>; content?: Record<string, { schema: Schema }> }>
 }
-type Document = { openapi: string; paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, unknown> } }
+type Document = {
+  openapi: string
+  servers: { url: string }[]
+  paths: Record<string, Record<string, Operation>>
+  components: { schemas: Record<string, unknown> }
+}
 
 const getDocument = async () => (await callJson<Document>('/openapi.json')).body
 
@@ -50,7 +59,7 @@ describe('GET /openapi.json', () => {
         expect(operation.security, name).toEqual([{ bearerAuth: [] }])
         for (const status of ['401', '403']) {
           expect(operation.responses[status]?.content?.['application/json']?.schema.$ref, `${name} ${status}`).toBe(
-            '#/components/schemas/Error',
+            '#/components/schemas/ErrorEnvelope',
           )
         }
       }
@@ -110,6 +119,119 @@ describe('GET /openapi.json', () => {
     expect(names('/movies/{id}/actors/{actor_id}', 'delete')).toEqual(['path:id', 'path:actor_id'])
     expect(names('/actors', 'post')).toEqual(['header:Idempotency-Key'])
     expect(names('/movies/{id}/history', 'get')).toEqual(expect.arrayContaining(['query:page', 'query:per_page', 'path:id']))
+  })
+})
+
+// What a client generated from the document (openapi-typescript, say) gets
+// right only if the document says it; `npm run test:client` runs one.
+describe('GET /openapi.json, as a client generator reads it', () => {
+  const operations = (document: Document) =>
+    Object.entries(document.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, operation]) => ({ name: `${method.toUpperCase()} ${path}`, operation })),
+    )
+
+  it('names every operation as a person would, and keeps the names', async () => {
+    const names = Object.fromEntries(operations(await getDocument()).map(({ name, operation }) => [name, operation.operationId]))
+    // A new route names its own in operation(); a renamed one breaks every generated client.
+    expect(names).toEqual({
+      'GET /health': 'getHealth',
+      'GET /actors': 'listActors',
+      'POST /actors': 'createActor',
+      'GET /actors/{id}': 'getActor',
+      'PATCH /actors/{id}': 'updateActor',
+      'DELETE /actors/{id}': 'deleteActor',
+      'GET /actors/{id}/movies': 'listFilmography',
+      'GET /movies': 'listMovies',
+      'POST /movies': 'createMovie',
+      'GET /movies/{id}': 'getMovie',
+      'PATCH /movies/{id}': 'updateMovie',
+      'DELETE /movies/{id}': 'deleteMovie',
+      'GET /movies/{id}/actors': 'listCast',
+      'PUT /movies/{id}/actors/{actor_id}': 'castActor',
+      'DELETE /movies/{id}/actors/{actor_id}': 'uncastActor',
+      'GET /actors/{id}/history': 'listActorHistory',
+      'GET /movies/{id}/history': 'listMovieHistory',
+      'POST /actors/{id}/restore': 'restoreActor',
+      'POST /movies/{id}/restore': 'restoreMovie',
+      'GET /openapi.json': 'getOpenApiDocument',
+      'GET /docs/scalar.js': 'getDocsScript',
+      'GET /docs': 'getDocsPage',
+    })
+  })
+
+  it('types every number a path or query carries as an integer with its bounds', async () => {
+    const document = await getDocument()
+    const bounds: Record<string, [number, number]> = {
+      id: [1, 2147483647],
+      actor_id: [1, 2147483647],
+      page: [1, 2147483647],
+      per_page: [1, 100],
+      after: [0, 2147483647],
+      min_age: [0, 150],
+      max_age: [0, 150],
+    }
+    const checked = new Set<string>()
+    for (const { name, operation } of operations(document)) {
+      for (const { name: parameter, schema } of operation.parameters ?? []) {
+        const expected = bounds[parameter]
+        if (!expected) continue
+        checked.add(parameter)
+        expect([schema.type, schema.minimum, schema.maximum], `${name} ${parameter}`).toEqual(['integer', ...expected])
+      }
+    }
+    expect([...checked].sort()).toEqual(Object.keys(bounds).sort())
+    const perPage = document.paths['/movies']?.get?.parameters?.find((p) => p.name === 'per_page')
+    expect(perPage?.schema.default).toBe(10)
+  })
+
+  it('describes every parameter, the cursor rules among them', async () => {
+    const document = await getDocument()
+    for (const { name, operation } of operations(document)) {
+      for (const parameter of operation.parameters ?? []) expect(parameter.description, `${name} ${parameter.name}`).toBeTruthy()
+    }
+    const describe = (path: string, parameter: string) =>
+      document.paths[path]?.get?.parameters?.find((p) => p.name === parameter)?.description ?? ''
+    for (const path of ['/actors', '/movies']) {
+      expect(describe(path, 'after')).toContain('`after=0` starts a walk')
+      expect(describe(path, 'after')).toContain('page must be absent when after is given.')
+      expect(describe(path, 'after')).toContain('sort must be id when after is given.')
+      expect(describe(path, 'q')).toContain('case-insensitively')
+    }
+    expect(describe('/actors', 'gender')).toContain('case-insensitively')
+    expect(describe('/movies', 'released_from')).toContain('on or after')
+    expect(describe('/movies', 'released_to')).toContain('on or before')
+  })
+
+  it('documents If-None-Match on every read that answers 304, and If-Match on every write it guards', async () => {
+    const document = await getDocument()
+    const headers = (operation: Operation) => (operation.parameters ?? []).filter((p) => p.in === 'header').map((p) => p.name)
+    for (const { name, operation } of operations(document)) {
+      expect(headers(operation).includes('If-None-Match'), name).toBe('304' in operation.responses)
+      expect(headers(operation).includes('If-Match'), name).toBe('412' in operation.responses)
+    }
+    expect(headers(document.paths['/docs/scalar.js']!.get!)).toEqual(['If-None-Match'])
+    expect(headers(document.paths['/movies/{id}']!.get!)).toEqual(['If-None-Match'])
+  })
+
+  it("says which bodies are optional, and the fee's precision", async () => {
+    const document = await getDocument()
+    for (const { name, operation } of operations(document)) {
+      if (operation.requestBody) expect(operation.requestBody.required, name).toBe(name !== 'PUT /movies/{id}/actors/{actor_id}')
+    }
+    const body = document.paths['/movies/{id}/actors/{actor_id}']?.put?.requestBody?.content['application/json']?.schema
+    expect(JSON.stringify(body?.properties.fee)).toContain('"multipleOf":0.01')
+  })
+
+  it('names the error envelope for what it is, and gives the origin it was asked at as its server', async () => {
+    const document = await getDocument()
+    expect(Object.keys(document.components.schemas)).toContain('ErrorEnvelope')
+    expect(Object.keys(document.components.schemas)).not.toContain('Error')
+    expect(document.servers).toEqual([{ url: 'https://api.test', description: 'This deployment.' }])
+  })
+
+  it('gives PUBLIC_ORIGIN as its server when the deployment sets it', async () => {
+    const response = await app.request('/openapi.json', {}, { ...env, PUBLIC_ORIGIN: 'https://api.example.com/' })
+    expect(((await response.json()) as Document).servers).toEqual([{ url: 'https://api.example.com', description: 'This deployment.' }])
   })
 })
 

@@ -32,6 +32,7 @@ export const actors = new Hono<AppEnv>()
   .get(
     '/',
     operation({
+      operationId: 'listActors',
       tag,
       summary: 'List actors',
       description: 'Filters, sort, page size, and `page` or the keyset cursor `after`.',
@@ -51,6 +52,7 @@ export const actors = new Hono<AppEnv>()
   .post(
     '/',
     operation({
+      operationId: 'createActor',
       tag,
       summary: 'Create an actor',
       success: {
@@ -72,6 +74,7 @@ export const actors = new Hono<AppEnv>()
   .get(
     '/:id',
     operation({
+      operationId: 'getActor',
       tag,
       summary: 'Get an actor',
       description: 'Carries a strong `ETag`; `If-None-Match` with it answers 304.',
@@ -93,6 +96,7 @@ export const actors = new Hono<AppEnv>()
   .patch(
     '/:id',
     operation({
+      operationId: 'updateActor',
       tag,
       summary: 'Update an actor',
       description: 'At least one field. With `If-Match`, writes only if the actor is unchanged since that ETag.',
@@ -122,6 +126,7 @@ export const actors = new Hono<AppEnv>()
   .delete(
     '/:id',
     operation({
+      operationId: 'deleteActor',
       tag,
       summary: 'Delete an actor',
       description: 'Deletes the actor and their castings. With `If-Match`, only if unchanged since that ETag.',
@@ -142,6 +147,7 @@ export const actors = new Hono<AppEnv>()
   .get(
     '/:id/movies',
     operation({
+      operationId: 'listFilmography',
       tag: 'Castings',
       summary: "An actor's movies",
       success: { status: 200, description: 'The movies the actor is cast in, with fees, in movie id order.', schema: filmographyResponse },

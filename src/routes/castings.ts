@@ -27,6 +27,7 @@ export const castings = new Hono<AppEnv>()
   .put(
     '/movies/:id/actors/:actor_id',
     operation({
+      operationId: 'castActor',
       tag,
       summary: 'Cast an actor in a movie',
       description: 'Creates the casting, or replaces its fee. The body is optional; without one the fee is null.',
@@ -49,6 +50,7 @@ export const castings = new Hono<AppEnv>()
   .delete(
     '/movies/:id/actors/:actor_id',
     operation({
+      operationId: 'uncastActor',
       tag,
       summary: 'Remove an actor from a movie',
       success: { status: 200, description: 'The casting that was removed.', schema: castingDeletedResponse },

@@ -1,11 +1,18 @@
 import { Scalar } from '@scalar/hono-api-reference'
 import { Hono } from 'hono'
+import * as z from 'zod'
 import { PERMISSIONS } from '../auth/permissions.ts'
+import { readsIfNoneMatch } from '../conditional.ts'
 import type { AppEnv } from '../env.ts'
 import { openAPIDocument, operation } from '../openapi.ts'
 
 /** Where the Scalar bundle is served from: this Worker's static assets, never a CDN. */
 const SCALAR_SCRIPT = '/docs/scalar.js'
+
+/** What /openapi.json answers, in outline: a generated client needs no more of it. */
+const documentSchema = z
+  .looseObject({ openapi: z.literal('3.1.0'), info: z.looseObject({ title: z.string(), version: z.string() }), paths: z.looseObject({}) })
+  .meta({ description: 'An OpenAPI 3.1 document.' })
 
 /** GET /openapi.json, generated from `app`'s routes, and GET /docs, Scalar's reference rendered from it. */
 export const docs = (app: Hono<AppEnv>) =>
@@ -13,10 +20,15 @@ export const docs = (app: Hono<AppEnv>) =>
     .get(
       '/openapi.json',
       operation({
+        operationId: 'getOpenApiDocument',
         tag: 'Service',
         summary: 'This document',
         description: 'No authentication. Generated from the routes and the zod schemas that validate them; cached after the first request.',
-        success: { status: 200, description: 'The OpenAPI 3.1 document of every route, generated from the schemas that validate them.' },
+        success: {
+          status: 200,
+          description: 'The OpenAPI 3.1 document of every route, generated from the schemas that validate them.',
+          schema: documentSchema,
+        },
       }),
       openAPIDocument(app, {
         // Our 400s are the envelope, declared per route; and this document's own path ends in `.json`.
@@ -34,8 +46,6 @@ export const docs = (app: Hono<AppEnv>) =>
               `Each operation names the permission it needs in \`x-permission\` (one of ${PERMISSIONS.map((p) => `\`${p}\``).join(', ')}).`,
             ].join('\n\n'),
           },
-          // Relative: the document describes whichever host serves it.
-          servers: [{ url: '/', description: 'The host serving this document.' }],
           tags: [
             { name: 'Actors', description: 'Actors: name, age, gender.' },
             { name: 'Movies', description: 'Movies: title, release date.' },
@@ -53,28 +63,35 @@ export const docs = (app: Hono<AppEnv>) =>
     .get(
       SCALAR_SCRIPT,
       operation({
+        operationId: 'getDocsScript',
         tag: 'Service',
         summary: "This reference's script",
         description: "No authentication. Scalar's script for /docs, served by this Worker so that the page needs no other host.",
         // The static assets answer conditional requests themselves.
         success: [
-          { status: 200, description: 'Scalar, from the static assets.', headers: { ETag: "The script's ETag." } },
+          {
+            status: 200,
+            description: 'Scalar, from the static assets.',
+            media: 'text/javascript',
+            headers: { ETag: "The script's ETag." },
+          },
           { status: 304, description: '`If-None-Match` names the current ETag; no body.', headers: { ETag: "The script's ETag." } },
         ],
       }),
-      async (c) => {
+      readsIfNoneMatch(async (c) => {
         const asset = await c.env.ASSETS.fetch(c.req.raw)
         // A copy: the asset's headers are immutable, and our middleware adds to them.
         return new Response(asset.body, asset)
-      },
+      }),
     )
     .get(
       '/docs',
       operation({
+        operationId: 'getDocsPage',
         tag: 'Service',
         summary: 'This reference',
         description: 'No authentication. An interactive API reference, rendered in the browser from /openapi.json.',
-        success: { status: 200, description: 'An interactive page rendered from /openapi.json.' },
+        success: { status: 200, description: 'An interactive page rendered from /openapi.json.', media: 'text/html' },
       }),
       Scalar({
         url: '/openapi.json',

@@ -15,6 +15,7 @@ const healthResponse = successSchema.extend({ status: z.literal('ok'), database:
 export const health = new Hono<AppEnv>().get(
   '/',
   operation({
+    operationId: 'getHealth',
     tag: 'Service',
     summary: 'Health',
     description: `No authentication. Asks the database a trivial question, and answers within ${HEALTH_TIMEOUT_MS / 1000} s.`,

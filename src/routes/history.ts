@@ -41,6 +41,7 @@ function historyRoutes<One extends 'actor' | 'movie'>({ resource, schema, Name, 
       .get(
         '/:id/history',
         operation({
+          operationId: `list${Name}History`,
           tag,
           summary: `A ${resource.one}'s history`,
           description: `Every change to the ${resource.one} and its castings, newest first, paged as lists are; it answers for a deleted ${resource.one} too, within \`HISTORY_RETENTION_DAYS\`.`,
@@ -70,6 +71,7 @@ function historyRoutes<One extends 'actor' | 'movie'>({ resource, schema, Name, 
       .post(
         '/:id/restore',
         operation({
+          operationId: `restore${Name}`,
           tag,
           summary: `Restore a deleted ${resource.one}`,
           description: `Brings back a deleted ${resource.one} with its id and last values, and the castings its delete removed whose other side still exists, in one transaction.`,

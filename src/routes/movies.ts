@@ -32,6 +32,7 @@ export const movies = new Hono<AppEnv>()
   .get(
     '/',
     operation({
+      operationId: 'listMovies',
       tag,
       summary: 'List movies',
       description: 'Filters, sort, page size, and `page` or the keyset cursor `after`.',
@@ -51,6 +52,7 @@ export const movies = new Hono<AppEnv>()
   .post(
     '/',
     operation({
+      operationId: 'createMovie',
       tag,
       summary: 'Create a movie',
       success: {
@@ -72,6 +74,7 @@ export const movies = new Hono<AppEnv>()
   .get(
     '/:id',
     operation({
+      operationId: 'getMovie',
       tag,
       summary: 'Get a movie',
       description: 'Carries a strong `ETag`; `If-None-Match` with it answers 304.',
@@ -93,6 +96,7 @@ export const movies = new Hono<AppEnv>()
   .patch(
     '/:id',
     operation({
+      operationId: 'updateMovie',
       tag,
       summary: 'Update a movie',
       description: 'At least one field. With `If-Match`, writes only if the movie is unchanged since that ETag.',
@@ -122,6 +126,7 @@ export const movies = new Hono<AppEnv>()
   .delete(
     '/:id',
     operation({
+      operationId: 'deleteMovie',
       tag,
       summary: 'Delete a movie',
       description: 'Deletes the movie and its castings. With `If-Match`, only if unchanged since that ETag.',
@@ -142,6 +147,7 @@ export const movies = new Hono<AppEnv>()
   .get(
     '/:id/actors',
     operation({
+      operationId: 'listCast',
       tag: 'Castings',
       summary: "A movie's cast",
       success: { status: 200, description: 'The actors cast in the movie, with their fees, in actor id order.', schema: castResponse },

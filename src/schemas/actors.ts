@@ -31,10 +31,22 @@ export const updateActorSchema = z.strictObject({ name: name.optional(), age: ag
 
 export const listActorsQuery = z
   .object({
-    q: textParam('q', MAX_NAME).optional(),
-    gender: textParam('gender', MAX_GENDER).optional(),
-    min_age: ageParam('min_age').optional(),
-    max_age: ageParam('max_age').optional(),
+    q: textParam('q', MAX_NAME)
+      .optional()
+      .meta({
+        description: `Actors whose name contains this, case-insensitively (\`%\` and \`_\` are plain characters); at most ${MAX_NAME} characters. Empty matches every actor.`,
+      }),
+    gender: textParam('gender', MAX_GENDER)
+      .optional()
+      .meta({
+        description: `Actors of this gender, matched exactly but case-insensitively (\`female\` finds \`Female\`); at most ${MAX_GENDER} characters. Empty matches none.`,
+      }),
+    min_age: ageParam('min_age')
+      .optional()
+      .meta({ description: `Actors at least this old, inclusive: an integer, ${MIN_AGE} to ${MAX_AGE}.` }),
+    max_age: ageParam('max_age')
+      .optional()
+      .meta({ description: `Actors at most this old, inclusive: an integer, ${MIN_AGE} to ${MAX_AGE}.` }),
     sort: sortParam(['id', 'name', 'age']).optional(),
     ...pagingParams,
   })

@@ -8,12 +8,18 @@ const FEE_RULE = `fee must be a number from 0 to ${MAX_FEE} with at most ${FEE_S
 // Decimal places as written: 0.1 + 0.2 fails, 19.99 passes, 1e-7 fails.
 const FEE_DIGITS = new RegExp(`^\\d+(\\.\\d{1,${FEE_SCALE}})?$`)
 
+// multipleOf puts the precision into the document (and the generated client's
+// docs); the digits as written stay the rule, which no float division can blur.
 const fee = z
   .number({ error: FEE_RULE })
   .min(0, { error: FEE_RULE })
   .max(MAX_FEE, { error: FEE_RULE })
+  .multipleOf(10 ** -FEE_SCALE, { error: FEE_RULE })
   .refine((value) => FEE_DIGITS.test(String(value)), { error: FEE_RULE })
   .nullable()
+  .meta({
+    description: `A number from 0 to ${MAX_FEE} with at most ${FEE_SCALE} decimals (\`19.99\`, not \`12.345\`), or null; absent is null.`,
+  })
 
 export const putCastingSchema = z.strictObject({ fee: fee.default(null) })
 

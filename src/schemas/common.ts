@@ -9,44 +9,52 @@ function toId(raw: string): number | undefined {
 }
 
 /**
+ * Text that `schema` reads as a number: digits that `parse` accepts become the
+ * number, anything else stays text and fails `schema`'s type check. A
+ * preprocess, not a transform, so that JSON Schema (and so /openapi.json and a
+ * client generated from it) shows what the text stands for: zod renders a
+ * preprocess by its output, here an integer with its bounds. OpenAPI says how
+ * an integer travels in a path or a query string: as its decimal digits.
+ */
+const numberFromText = <Schema extends z.ZodType>(parse: (raw: string) => number | undefined, schema: Schema) =>
+  z.preprocess((raw) => (typeof raw === 'string' ? (parse(raw) ?? raw) : raw), schema)
+
+/**
  * A path id, as a number. One that is not a positive 32-bit integer is not an
  * error of syntax: it names nothing, so it fails here and `pathIds` answers the
  * resource's 404 with the raw text; the value never reaches the database.
  */
-export const pathId = z
-  .string()
-  .meta({ description: 'A positive 32-bit integer; any other value names nothing, and answers 404.', example: '1' })
-  .transform((raw, ctx) => {
-    const id = toId(raw)
-    if (id === undefined) ctx.issues.push({ code: 'custom', message: 'names nothing', input: raw })
-    return id ?? z.NEVER
-  })
+export const pathId = numberFromText(toId, z.int().min(1).max(MAX_ID)).meta({
+  description: 'A positive 32-bit integer, in canonical form; any other value (`0`, `01`, `abc`) names nothing, and answers 404.',
+  example: 1,
+})
 
 /** Postgres text cannot hold NUL; refused here, it never becomes a 500 there. */
 export const withoutNul = (name: string) =>
   [(text: string) => !text.includes('\u0000'), { error: `${name} must not contain a NUL character.` }] as const
 
 /** A query parameter holding a whole number of at most `digits` digits, from `min` to `max`; every failure answers `error`. */
-export const integerParam = (error: string, min: number, max: number, digits = 10) =>
-  z
-    .string({ error })
-    .regex(new RegExp(`^\\d{1,${digits}}$`), { error })
-    .transform(Number)
-    .pipe(z.number().min(min, { error }).max(max, { error }))
+export const integerParam = (error: string, min: number, max: number, digits = 10) => {
+  const plainDigits = new RegExp(`^\\d{1,${digits}}$`)
+  return numberFromText(
+    (raw) => (plainDigits.test(raw) ? Number(raw) : undefined),
+    z.int({ error }).min(min, { error }).max(max, { error }),
+  )
+}
 
 /** A query parameter holding a positive integer, with the contract's 400 message. */
 export const positiveIntParam = (name: string) => integerParam(`${name} must be a positive integer.`, 1, MAX_ID)
 
 export const successSchema = z.object({ success: z.literal(true) })
 
-/** The error envelope of API.md section 2. */
+/** The error envelope of API.md section 2; named for what it is (a generated client's `Error` would shadow JavaScript's). */
 export const errorSchema = z
   .object({
     success: z.literal(false),
-    error: z.int().meta({ description: 'The HTTP status.' }),
+    error: z.int().min(400).max(599).meta({ description: 'The HTTP status.' }),
     message: z.string().meta({ description: 'A sentence for people; the exact strings are part of the contract.' }),
   })
-  .meta({ id: 'Error' })
+  .meta({ id: 'ErrorEnvelope' })
 
 /** The paging fields of a list: `page` for page numbers, `next_after` for a cursor. */
 export const pagingSchema = z.object({

@@ -18,13 +18,21 @@ export const dateParam = (name: string) => dateString(`${name} must be a date (Y
 
 export const ageParam = (name: string) => boundedInt(name, MIN_AGE, MAX_AGE)
 
+const PAGE_WITH_AFTER = 'page must be absent when after is given.'
+const SORT_WITH_AFTER = 'sort must be id when after is given.'
+
 /** `sort`: one of `fields`, `-` first for descending. */
 export function sortParam<const Field extends string>(fields: readonly [Field, ...Field[]]) {
   const values = fields.flatMap((field) => [field, `-${field}`]) as [string, ...string[]]
-  return z.enum(values, { error: `sort must be one of ${fields.join(', ')}, each optionally prefixed with -.` }).transform((value) => ({
-    field: value.replace(/^-/, '') as Field,
-    descending: value.startsWith('-'),
-  }))
+  return z
+    .enum(values, { error: `sort must be one of ${fields.join(', ')}, each optionally prefixed with -.` })
+    .transform((value) => ({
+      field: value.replace(/^-/, '') as Field,
+      descending: value.startsWith('-'),
+    }))
+    .meta({
+      description: `The order: ${fields.map((field) => `\`${field}\``).join(', ')}, ascending, or descending with \`-\` first (\`-${fields[1] ?? fields[0]}\`); ties go by id, the same way. Default \`id\`. With \`after\`, only \`id\` (400 \`${SORT_WITH_AFTER}\`).`,
+    })
 }
 
 /**
@@ -32,10 +40,24 @@ export function sortParam<const Field extends string>(fields: readonly [Field, .
  * id, in id order), and `per_page`. Filters and `sort` are each resource's.
  */
 export const pagingParams = {
-  page: positiveIntParam('page').optional(),
-  per_page: boundedInt('per_page', 1, MAX_PER_PAGE).default(DEFAULT_PER_PAGE),
+  page: positiveIntParam('page')
+    .optional()
+    .meta({
+      description: `The page number, from 1 (default 1); past the last page, 404. Not with \`after\` (400 \`${PAGE_WITH_AFTER}\`).`,
+    }),
+  per_page: boundedInt('per_page', 1, MAX_PER_PAGE)
+    .prefault(DEFAULT_PER_PAGE)
+    .meta({ description: `Rows per page, 1 to ${MAX_PER_PAGE}; default ${DEFAULT_PER_PAGE}.` }),
   // 0 starts a walk: every id is after it.
-  after: integerParam(`after must be an integer from 0 to ${MAX_ID}.`, 0, MAX_ID).optional(),
+  after: integerParam(`after must be an integer from 0 to ${MAX_ID}.`, 0, MAX_ID)
+    .optional()
+    .meta({
+      description: [
+        'The keyset cursor: the rows whose id is greater than this, in id order.',
+        "`after=0` starts a walk; each page's `next_after` is the next page's `after`, and null at the end.",
+        `Not with \`page\` (400 \`${PAGE_WITH_AFTER}\`), nor with a \`sort\` other than \`id\` (400 \`${SORT_WITH_AFTER}\`).`,
+      ].join(' '),
+    }),
 }
 
 /** `page`, `per_page` and `after` as the queries read them. */
@@ -49,8 +71,8 @@ export type Sort = z.output<ReturnType<typeof sortParam>>
  */
 export function checkCursor(query: Paging & { sort?: Sort }, ctx: z.RefinementCtx) {
   if (query.after === undefined) return
-  if (query.page !== undefined) ctx.addIssue({ code: 'custom', path: ['page'], message: 'page must be absent when after is given.' })
+  if (query.page !== undefined) ctx.addIssue({ code: 'custom', path: ['page'], message: PAGE_WITH_AFTER })
   else if (query.sort && (query.sort.field !== 'id' || query.sort.descending)) {
-    ctx.addIssue({ code: 'custom', path: ['sort'], message: 'sort must be id when after is given.' })
+    ctx.addIssue({ code: 'custom', path: ['sort'], message: SORT_WITH_AFTER })
   }
 }

@@ -13,8 +13,9 @@ const title = z
   .min(1, { error: 'no title provided.' })
   .max(MAX_TITLE, { error: TITLE_RULE })
   .refine(...withoutNul('title'))
+const DATE_FORMS = '`YYYY-MM-DD`, an ISO 8601 date-time (its date part is kept), or an HTTP-date'
 const releaseDate = dateString(DATE_RULE, 'no "release_date" provided.').meta({
-  description: '`YYYY-MM-DD`, an ISO 8601 date-time (its date part is kept), or an HTTP-date.',
+  description: `${DATE_FORMS}.`,
   example: '2020-02-16',
 })
 
@@ -23,9 +24,17 @@ export const updateMovieSchema = z.strictObject({ title: title.optional(), relea
 
 export const listMoviesQuery = z
   .object({
-    q: textParam('q', MAX_TITLE).optional(),
-    released_from: dateParam('released_from').optional(),
-    released_to: dateParam('released_to').optional(),
+    q: textParam('q', MAX_TITLE)
+      .optional()
+      .meta({
+        description: `Movies whose title contains this, case-insensitively (\`%\` and \`_\` are plain characters); at most ${MAX_TITLE} characters. Empty matches every movie.`,
+      }),
+    released_from: dateParam('released_from')
+      .optional()
+      .meta({ description: `Movies released on or after this date: ${DATE_FORMS}.` }),
+    released_to: dateParam('released_to')
+      .optional()
+      .meta({ description: `Movies released on or before this date: ${DATE_FORMS}.` }),
     sort: sortParam(['id', 'title', 'release_date']).optional(),
     ...pagingParams,
   })
