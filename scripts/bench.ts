@@ -59,10 +59,20 @@ try {
   await db.query('insert into castings (movie_id, actor_id, fee) select 1, i, 1000 from generate_series(1, 20) as i')
   await db.query('analyze')
 
-  type Case = { name: string; method?: LoadOptions['method']; path: string; role?: Role; body?: string; ifMatch?: string; expect: number }
+  type Case = {
+    name: string
+    method?: LoadOptions['method']
+    path: string
+    role?: Role
+    body?: string
+    ifMatch?: string
+    headers?: Record<string, string>
+    expect: number
+  }
   const auth = (token?: string): Record<string, string> => (token ? { Authorization: `Bearer ${token}` } : {})
-  const send = async ({ method = 'GET', path, role, body, ifMatch }: Case) => {
+  const send = async ({ method = 'GET', path, role, body, ifMatch, headers: extra = {} }: Case) => {
     const headers: Record<string, string> = { ...auth(tokenOf(role)), ...(body ? { 'Content-Type': 'application/json' } : {}) }
+    for (const [name, value] of Object.entries(extra)) headers[name] = value.replaceAll('[<id>]', unique())
     if (ifMatch) headers['If-Match'] = ifMatch
     const response = await fetch(`${base}${path}`, { method, headers, body })
     await response.arrayBuffer()
@@ -71,6 +81,19 @@ try {
   const unique = () => crypto.randomUUID().slice(0, 8)
   // Bodies that change something every time, so each PATCH is a success.
   const fresh = (c: Case): Case => ({ ...c, body: c.body?.replaceAll('[<id>]', unique()) })
+
+  // Creates under Idempotency-Key (API.md C3): a new key each time, and one key sent again and again (each
+  // token subject creates once, then every request of it is a replay).
+  const keyedCreate: Case = {
+    name: 'POST /actors, Idempotency-Key',
+    method: 'POST',
+    path: '/actors',
+    role: 'producer',
+    body: '{"name":"Keyed [<id>]","age":30}',
+    headers: { 'Idempotency-Key': 'bench-[<id>]' },
+    expect: 201,
+  }
+  const replayedCreate: Case = { ...keyedCreate, body: '{"name":"Replayed","age":30}', headers: { 'Idempotency-Key': 'bench-replayed' } }
 
   // --- throughput ------------------------------------------------------------
   console.log(`\n## Throughput: autocannon, ${CONNECTIONS} connections, ${LOAD_SECONDS} s each, on the same cores as the stack`)
@@ -83,6 +106,8 @@ try {
     { name: 'GET /actors (page 1)', path: '/actors?page=1', role: 'assistant', expect: 200 },
     { name: 'POST /actors', method: 'POST', path: '/actors', role: 'producer', body: '{"name":"Load [<id>]","age":30}', expect: 201 },
     { name: 'PATCH /actors/2', method: 'PATCH', path: '/actors/2', role: 'producer', body: '{"name":"Patched [<id>]"}', expect: 200 },
+    { ...keyedCreate, name: 'POST /actors, Idempotency-Key (stored with the row)' },
+    { ...replayedCreate, name: 'POST /actors, the same key again (replayed)' },
   ]
   const workerd = workerdPids(stack.wrangler.pid!)
   const loads = []
@@ -191,11 +216,21 @@ try {
     },
     { name: 'GET /movies/1/actors', path: '/movies/1/actors', role: 'assistant', expect: 200 },
     { name: 'GET /health', path: '/health', expect: 200 },
+    keyedCreate,
+    { ...replayedCreate, name: 'POST /actors, replayed (Idempotent-Replayed)' },
+    { name: 'GET /actors/3/history', path: '/actors/3/history', role: 'producer', expect: 200 },
+    { name: 'POST /actors/:id/restore (deleted above)', method: 'POST', path: '/actors/:restore', role: 'producer', expect: 200 },
   ]
   await send({ ...countedCases[10]!, body: '{"fee":1}', expect: 201 }) // the casting exists before it is counted
   let fee = 1
+  const deletedIds: number[] = []
   const instance = (c: Case): Case => {
-    if (c.path === '/actors/:id') return { ...c, path: `/actors/${doomed.shift()}` }
+    if (c.path === '/actors/:id') {
+      const id = doomed.shift()!
+      deletedIds.push(id)
+      return { ...c, path: `/actors/${id}` }
+    }
+    if (c.path === '/actors/:restore') return { ...c, path: `/actors/${deletedIds.shift()}/restore` }
     if (c.body?.includes('[<fee>]')) return { ...c, body: c.body.replace('[<fee>]', String(++fee)) }
     return fresh(c)
   }
@@ -343,13 +378,14 @@ async function serverCounters() {
 
 /** autocannon in its own process (scripts/lib/load-generator.ts), tokens taken in turn. */
 async function autocannon(
-  c: { method?: LoadOptions['method']; path: string; role?: Role; body?: string; expect: number },
+  c: { method?: LoadOptions['method']; path: string; role?: Role; body?: string; headers?: Record<string, string>; expect: number },
   tokens: string[],
 ) {
   const options: LoadOptions = {
     url: `${base}${c.path}`,
     method: c.method ?? 'GET',
     body: c.body,
+    headers: c.headers,
     tokens,
     connections: CONNECTIONS,
     seconds: LOAD_SECONDS,

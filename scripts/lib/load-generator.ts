@@ -9,6 +9,8 @@ export type LoadOptions = {
   method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'
   /** `[<id>]` in it becomes a fresh value for each request, so every PATCH changes something. */
   body?: string
+  /** Extra request headers; `[<id>]` in a value becomes a fresh value too (a new Idempotency-Key each time). */
+  headers?: Record<string, string>
   tokens: string[]
   connections: number
   seconds: number
@@ -29,6 +31,9 @@ const result = await autocannon({
         ...request,
         headers: {
           ...request.headers,
+          ...Object.fromEntries(
+            Object.entries(options.headers ?? {}).map(([name, value]) => [name, value.replaceAll('[<id>]', crypto.randomUUID())]),
+          ),
           ...(options.tokens.length > 0 ? { authorization: `Bearer ${options.tokens[turn++ % options.tokens.length]}` } : {}),
           ...(options.body ? { 'content-type': 'application/json' } : {}),
         },
