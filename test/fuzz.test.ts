@@ -5,7 +5,7 @@ import { generateKeyPair } from 'jose'
 import { describe, expect, inject, it } from 'vitest'
 import type { Database as Db } from '../src/db/client'
 import { actorFields, castingFields, movieFields } from '../src/db/fields'
-import { actors, castings, movies } from '../src/db/schema'
+import { actors, castings, events, movies } from '../src/db/schema'
 import { app } from '../src/index'
 import { contentHash } from '../src/queries/changes'
 import { tokenFor, withDb } from './helpers'
@@ -355,6 +355,15 @@ async function snapshot(db: Db) {
   return new Map(rows.map(({ key, digest }) => [key, digest]))
 }
 
+/** The events recorded after event `after`, as the snapshot's keys of the rows they are about. */
+async function eventsSince(db: Db, after: number) {
+  const { rows } = await db.execute<{ id: number; key: string }>(sql`
+    select ${events.id}::integer as id, case ${events.resource} when 'actor' then 'a' || ${events.actor_id} when 'movie' then 'm' || ${events.movie_id}
+      else 'c' || ${events.movie_id} || ':' || ${events.actor_id} end as key
+    from ${events} where ${events.id} > ${after} order by ${events.id}`)
+  return { keys: new Set(rows.map((r) => r.key)), count: rows.length, last: rows.at(-1)?.id ?? after }
+}
+
 /** The rows added, changed or removed between two snapshots. */
 function changedRows(before: Map<string, string>, after: Map<string, string>) {
   return [...new Set([...before.keys(), ...after.keys()])].filter((key) => before.get(key) !== after.get(key))
@@ -409,10 +418,12 @@ describe('fuzzing every route', () => {
     const auth = await authorizations()
     let sent = 0
     let written = 0
+    let events = 0
     const statuses: Record<number, number> = {}
     await withDb(async (db) => {
       await seed(db)
       let before = await snapshot(db)
+      let lastEvent = (await eventsSince(db, 0)).last
       await fc.assert(
         // A batch goes at once, as clients do; then every row that changed must
         // belong to a write in it that succeeded. A rejected one changed nothing.
@@ -431,17 +442,29 @@ describe('fuzzing every route', () => {
             }),
           )
           const after = await snapshot(db)
-          const unexplained = changedRows(before, after).filter((key) => !writes.some((allowed) => allowed(key)))
+          const changed = changedRows(before, after)
+          const where = JSON.stringify(batch.map((r) => `${r.method} ${r.path}`))
+          const unexplained = changed.filter((key) => !writes.some((allowed) => allowed(key)))
+          expect(unexplained, `rows changed by no successful write in ${where}`).toEqual([])
+          // The history (API.md C4): no write without its event, no event without a write.
+          const recorded = await eventsSince(db, lastEvent)
+          lastEvent = recorded.last
           expect(
-            unexplained,
-            `rows changed by no successful write in ${JSON.stringify(batch.map((r) => `${r.method} ${r.path}`))}`,
+            changed.filter((key) => !recorded.keys.has(key)),
+            `rows changed without an event in ${where}`,
           ).toEqual([])
+          expect(
+            [...recorded.keys].filter((key) => !writes.some((allowed) => allowed(key))),
+            `events of no successful write in ${where}`,
+          ).toEqual([])
+          events += recorded.count
           before = after
         }),
         { seed: SEED, numRuns: RUNS, endOnFailure: true },
       )
     })
-    console.log(JSON.stringify({ fuzz: { seed: SEED, requests: sent, successfulWrites: written, statuses } }))
+    console.log(JSON.stringify({ fuzz: { seed: SEED, requests: sent, successfulWrites: written, events, statuses } }))
+    expect(events).toBeGreaterThan(0)
     expect(sent).toBeGreaterThanOrEqual(5_000)
     // Spread over subjects that stay under the limit, no request was limited.
     expect(statuses[429]).toBeUndefined()
