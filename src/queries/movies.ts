@@ -1,30 +1,39 @@
-import { and, eq, gt, gte, ilike, lte } from 'drizzle-orm'
+import { and, asc, eq, gt, gte, ilike, lte } from 'drizzle-orm'
 import type { IfMatch } from '../conditional'
 import type { Database } from '../db/client'
 import { movies } from '../db/schema'
 import type { CreateMovie, ListMoviesQuery, UpdateMovie } from '../schemas/movies'
 import { contentHash, differsFrom, hashMatches } from './changes'
-import { containing, ordering, window } from './listing'
+import { containing, cursorPage, numberedPage, offsetOf, ordering } from './listing'
 
 export const movieColumns = { id: movies.id, title: movies.title, release_date: movies.release_date }
 
 const etag = contentHash(movies.id, movies.title, movies.release_date)
 
-/** One page of the movies matching the filters, each row carrying their total: one statement. */
-export function listMovies(db: Database, query: ListMoviesQuery) {
+/** As listActors: a plain page counts every match; a cursor page reads `per_page + 1` rows after `after` and counts nothing. */
+export async function listMovies(db: Database, query: ListMoviesQuery) {
   const filters = and(
     query.q === undefined ? undefined : ilike(movies.title, containing(query.q)),
     query.released_from === undefined ? undefined : gte(movies.release_date, query.released_from),
     query.released_to === undefined ? undefined : lte(movies.release_date, query.released_to),
   )
-  const { limit, offset } = window(query)
-  return db
+  if (query.after !== undefined) {
+    const rows = await db
+      .select(movieColumns)
+      .from(movies)
+      .where(and(filters, gt(movies.id, query.after)))
+      .orderBy(asc(movies.id))
+      .limit(query.per_page + 1)
+    return cursorPage(rows, query)
+  }
+  const rows = await db
     .select({ ...movieColumns, total: db.$count(movies, filters) })
     .from(movies)
-    .where(and(filters, query.after === undefined ? undefined : gt(movies.id, query.after)))
+    .where(filters)
     .orderBy(...ordering(movieColumns, query.sort))
-    .limit(limit)
-    .offset(offset)
+    .limit(query.per_page)
+    .offset(offsetOf(query))
+  return numberedPage(rows, query)
 }
 
 export async function getMovie(db: Database, id: number) {

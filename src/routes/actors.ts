@@ -7,7 +7,6 @@ import { ApiError, actorNotFound, nothingToUpdate } from '../errors'
 import { operation } from '../openapi'
 import { createActor, currentActorEtag, deleteActor, getActor, listActors, updateActor } from '../queries/actors'
 import { listFilmography } from '../queries/castings'
-import { pageOf } from '../queries/listing'
 import {
   actorCreatedResponse,
   actorListResponse,
@@ -29,15 +28,14 @@ export const actors = new Hono<AppEnv>()
     operation({
       tag,
       summary: 'List actors',
-      description: 'Filters, sort, page size, and `page` or the keyset cursor `after`.',
+      description: 'Filters, sort, page size, and `page` or the keyset cursor `after`. A page read with `after` carries `next_after` and no `total`.',
       success: { status: 200, description: 'A page of actors.', schema: actorListResponse },
       errors: { 404: 'No actors on this page (`no actors found in database.`).' },
     }),
     requirePermission('read:actors'),
     validate('query', listActorsQuery),
     async (c) => {
-      const query = c.req.valid('query')
-      const { items, paging } = pageOf(await listActors(c.var.db, query), query)
+      const { items, paging } = await listActors(c.var.db, c.req.valid('query'))
       if (items.length === 0) throw new ApiError(404, 'no actors found in database.')
       return c.json({ success: true, actors: items, ...paging } satisfies z.input<typeof actorListResponse>)
     },

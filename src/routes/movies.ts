@@ -6,7 +6,6 @@ import type { AppEnv } from '../env'
 import { ApiError, movieNotFound, nothingToUpdate } from '../errors'
 import { operation } from '../openapi'
 import { listCast } from '../queries/castings'
-import { pageOf } from '../queries/listing'
 import { createMovie, currentMovieEtag, deleteMovie, getMovie, listMovies, updateMovie } from '../queries/movies'
 import { castResponse } from '../schemas/castings'
 import { deletedSchema } from '../schemas/common'
@@ -29,15 +28,14 @@ export const movies = new Hono<AppEnv>()
     operation({
       tag,
       summary: 'List movies',
-      description: 'Filters, sort, page size, and `page` or the keyset cursor `after`.',
+      description: 'Filters, sort, page size, and `page` or the keyset cursor `after`. A page read with `after` carries `next_after` and no `total`.',
       success: { status: 200, description: 'A page of movies.', schema: movieListResponse },
       errors: { 404: 'No movies on this page (`no movies found in database.`).' },
     }),
     requirePermission('read:movies'),
     validate('query', listMoviesQuery),
     async (c) => {
-      const query = c.req.valid('query')
-      const { items, paging } = pageOf(await listMovies(c.var.db, query), query)
+      const { items, paging } = await listMovies(c.var.db, c.req.valid('query'))
       if (items.length === 0) throw new ApiError(404, 'no movies found in database.')
       return c.json({ success: true, movies: items, ...paging } satisfies z.input<typeof movieListResponse>)
     },
