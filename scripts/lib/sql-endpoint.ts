@@ -20,13 +20,15 @@ export type SqlEndpoint = {
   setDelay(ms: number): void
   /** Round trips answered and statements run, since start or the last reset. */
   stats(reset?: boolean): { requests: number; statements: number }
+  /** Keeps every statement run from now (its text and parameters, as the driver sent them) until the returned function gives them back. */
+  capture(): () => Query[]
   /** Closes the pooled connections (new ones open on demand); their sessions' statistics reach the server's views. */
   drain(): Promise<void>
   close(): Promise<void>
 }
 
 type Target = { host: string; port: number }
-type Query = { query: string; params?: unknown[] }
+export type Query = { query: string; params?: unknown[] }
 
 /** The fields of a Postgres error that Neon's proxy passes on, as the driver reads them back. */
 const ERROR_FIELDS = [
@@ -85,6 +87,7 @@ export async function startSqlEndpoint({
   let mode: EndpointMode = 'up'
   let delayMs = 0
   let counts = { requests: 0, statements: 0 }
+  let captured: Query[] | undefined
 
   /** One pool per database and user the driver names, all on the one target. */
   function poolFor(connectionString: string) {
@@ -111,6 +114,7 @@ export async function startSqlEndpoint({
 
   async function run(client: pg.Pool | pg.PoolClient, { query, params = [] }: Query, arrayMode: boolean, rawText: boolean) {
     counts.statements++
+    captured?.push({ query, params })
     const result = await client.query({
       text: query,
       values: params,
@@ -247,6 +251,14 @@ export async function startSqlEndpoint({
     },
     setDelay(ms) {
       delayMs = ms
+    },
+    capture() {
+      const statements: Query[] = []
+      captured = statements
+      return () => {
+        if (captured === statements) captured = undefined
+        return statements
+      }
     },
     stats(reset = false) {
       const current = counts
