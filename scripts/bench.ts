@@ -17,6 +17,7 @@ import { freePort, waitForHealth } from './lib/dev-server.ts'
 import { type DevStack, startDevStack } from './lib/dev-stack.ts'
 import type { LoadOptions, LoadResult } from './lib/load-generator.ts'
 import { root } from './lib/paths.ts'
+import { insertSampleActors } from './lib/sample-data.ts'
 import { createScratchDatabase } from './lib/scratch-database.ts'
 
 const quick = process.argv.includes('--quick')
@@ -27,8 +28,8 @@ const COUNTED = quick ? 40 : 200
 const DISTANCE_MS = 25
 const SUBJECTS = 64
 const DISTANCE_SAMPLES = quick ? 15 : 40
-const GROWTH_ROWS = quick ? 20_000 : 100_000
-const GROWTH_ROUNDS = quick ? 5 : 15
+const GROWTH_SIZES = [1_000, quick ? 100_000 : 1_000_000] as const
+const GROWTH_ROUNDS = quick ? 5 : 9
 
 // --- a scratch database on the server, and the stack in front of it --------
 
@@ -261,41 +262,56 @@ try {
   table(['request', 'p50 ms, no delay', `p50 ms, ${DISTANCE_MS} ms delay`, 'round trips paid'], distance)
 
   // --- growth -------------------------------------------------------------------
-  console.log(`\n## Growth: ${GROWTH_ROWS} actors, 20 per page, median of ${GROWTH_ROUNDS} interleaved rounds`)
+  // The same requests on a small and on a large table (scripts/lib/sample-data.ts): a cursor
+  // page and a single read should cost the same on both; a plain page counts every match.
+  const [small, large] = GROWTH_SIZES
+  console.log(`\n## Growth: the same requests on ${small} and on ${large} actors, median of ${GROWTH_ROUNDS} rounds each (ms)`)
   await db.query('truncate table castings, actors, movies restart identity cascade')
-  await db.query(
-    `insert into actors (name, age, gender)
-     select 'Actor ' || i, i % 151, (array['Female', 'Male', 'Other'])[1 + i % 3] from generate_series(1, $1::int) as i`,
-    [GROWTH_ROWS],
-  )
-  await db.query('analyze actors')
-  await db.end()
-  const deep = Math.floor(GROWTH_ROWS / 20) - 1
-  const growthCases: Record<string, string> = {
-    'offset, page 1': '/actors?per_page=20&page=1',
-    [`offset, page ${deep}`]: `/actors?per_page=20&page=${deep}`,
-    'keyset, after=1': '/actors?per_page=20&after=1',
-    [`keyset, after=${GROWTH_ROWS - 40}`]: `/actors?per_page=20&after=${GROWTH_ROWS - 40}`,
-    'keyset + filter, after=1': '/actors?per_page=20&gender=female&min_age=30&after=1',
-    [`keyset + filter, after=${GROWTH_ROWS - 200}`]: `/actors?per_page=20&gender=female&min_age=30&after=${GROWTH_ROWS - 200}`,
-  }
-  const growth = new Map(Object.keys(growthCases).map((name) => [name, [] as number[]]))
-  for (const path of Object.values(growthCases)) await send({ name: '', path, role: 'assistant', expect: 200 })
-  for (let round = 0; round < GROWTH_ROUNDS; round++) {
-    for (const [name, path] of Object.entries(growthCases)) {
-      const started = performance.now()
-      await send({ name, path, role: 'assistant', expect: 200 })
-      growth.get(name)!.push(performance.now() - started)
+  const growthCases = (rows: number): Array<[string, string]> => [
+    ['GET /actors', '/actors'],
+    ['GET /actors?q=priya', '/actors?q=priya'],
+    ['GET /actors?gender=female&min_age=30&max_age=40', '/actors?gender=female&min_age=30&max_age=40'],
+    ['GET /actors?sort=name&page=50', '/actors?sort=name&page=50'],
+    ['GET /actors?after=<half the rows>', `/actors?after=${rows / 2}`],
+    ['GET /actors?after=<half>&gender=female&min_age=30&max_age=40', `/actors?after=${rows / 2}&gender=female&min_age=30&max_age=40`],
+    ['GET /actors?after=<half>&gender=agender', `/actors?after=${rows / 2}&gender=agender`],
+    ['GET /actors/777', '/actors/777'],
+  ]
+  const growthOf = async (rows: number) => {
+    const cases = growthCases(rows)
+    const samples = cases.map(() => [] as number[])
+    const statuses = cases.map(() => new Set<number>())
+    for (const [, path] of cases) await send({ name: '', path, role: 'assistant', expect: 200 }) // warm
+    for (let round = 0; round < GROWTH_ROUNDS; round++) {
+      for (const [i, [name, path]] of cases.entries()) {
+        const started = performance.now()
+        statuses[i]!.add(await send({ name, path, role: 'assistant', expect: 200 }))
+        samples[i]!.push(performance.now() - started)
+      }
     }
+    return cases.map(([name], i) => ({ name, ms: median(samples[i]!), statuses: [...statuses[i]!].join(', ') }))
   }
-  const medians = [...growth.values()].map(median)
+  let filled = 0
+  const grow = async (rows: number) => {
+    const started = performance.now()
+    await insertSampleActors(db, filled + 1, rows)
+    await db.query('vacuum analyze actors')
+    filled = rows
+    console.log(`${rows} actors in ${((performance.now() - started) / 1000).toFixed(0)} s`)
+  }
+  await grow(small)
+  const before = await growthOf(small)
+  await grow(large)
+  const after = await growthOf(large)
+  await db.end()
   table(
-    ['strategy', 'first page ms', 'deep page ms', 'deep / first'],
-    ['offset', 'keyset', 'keyset + filter'].map((name, i) => [
-      name,
-      medians[2 * i]!.toFixed(1),
-      medians[2 * i + 1]!.toFixed(1),
-      `${(medians[2 * i + 1]! / medians[2 * i]!).toFixed(2)}×`,
+    ['request', `${small} actors, ms`, `${large} actors, ms`, 'ratio', 'statuses'],
+    before.map((row, i) => [
+      row.name,
+      row.ms.toFixed(1),
+      after[i]!.ms.toFixed(1),
+      `${(after[i]!.ms / row.ms).toFixed(2)}×`,
+      row.statuses === after[i]!.statuses ? row.statuses : `${row.statuses} / ${after[i]!.statuses}`,
     ]),
   )
 

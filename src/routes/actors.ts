@@ -28,7 +28,8 @@ export const actors = new Hono<AppEnv>()
     operation({
       tag,
       summary: 'List actors',
-      description: 'Filters, sort, page size, and `page` or the keyset cursor `after`. A page read with `after` carries `next_after` and no `total`.',
+      description:
+        'Filters, sort, page size, and `page` or the keyset cursor `after`. A page read with `after` carries `next_after` and no `total`.',
       success: { status: 200, description: 'A page of actors.', schema: actorListResponse },
       errors: { 404: 'No actors on this page (`no actors found in database.`).' },
     }),

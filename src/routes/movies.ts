@@ -28,7 +28,8 @@ export const movies = new Hono<AppEnv>()
     operation({
       tag,
       summary: 'List movies',
-      description: 'Filters, sort, page size, and `page` or the keyset cursor `after`. A page read with `after` carries `next_after` and no `total`.',
+      description:
+        'Filters, sort, page size, and `page` or the keyset cursor `after`. A page read with `after` carries `next_after` and no `total`.',
       success: { status: 200, description: 'A page of movies.', schema: movieListResponse },
       errors: { 404: 'No movies on this page (`no movies found in database.`).' },
     }),

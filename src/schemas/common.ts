@@ -68,14 +68,8 @@ const cursorPageSchema = z.object({
  */
 export const listResponse = <Rows extends z.ZodObject>(rows: Rows) =>
   z.xor([
-    rows
-      .extend(numberedPageSchema.shape)
-      .strict()
-      .meta({ description: 'A plain page, with the count of every match.' }),
-    rows
-      .extend(cursorPageSchema.shape)
-      .strict()
-      .meta({ description: 'A page read with `after`: the next cursor, and no `total`.' }),
+    rows.extend(numberedPageSchema.shape).strict().meta({ description: 'A plain page, with the count of every match.' }),
+    rows.extend(cursorPageSchema.shape).strict().meta({ description: 'A page read with `after`: the next cursor, and no `total`.' }),
   ])
 
 export const deletedSchema = successSchema.extend({ deleted: z.int32().positive() })

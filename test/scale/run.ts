@@ -80,13 +80,19 @@ function readsOf(plan: PlanNode, table: string) {
   const scans = nodesOf(plan).filter((node) => node['Relation Name'] === table)
   const rowsRead = scans.reduce(
     (sum, node) =>
-      sum + (node['Actual Rows'] + (node['Rows Removed by Filter'] ?? 0) + (node['Rows Removed by Index Recheck'] ?? 0)) * node['Actual Loops'],
+      sum +
+      (node['Actual Rows'] + (node['Rows Removed by Filter'] ?? 0) + (node['Rows Removed by Index Recheck'] ?? 0)) * node['Actual Loops'],
     0,
   )
   const shape = nodesOf(plan)
     .filter((node) => node['Relation Name'] === table || node['Index Name'])
     .map((node) => `${node['Node Type']}${node['Index Name'] ? ` on ${node['Index Name']}` : ''}`)
-  return { sequential: scans.some((node) => node['Node Type'] === 'Seq Scan'), rowsRead, shape, buffers: plan['Shared Hit Blocks'] + plan['Shared Read Blocks'] }
+  return {
+    sequential: scans.some((node) => node['Node Type'] === 'Seq Scan'),
+    rowsRead,
+    shape,
+    buffers: plan['Shared Hit Blocks'] + plan['Shared Read Blocks'],
+  }
 }
 
 const qs = (params: Params) => new URLSearchParams(Object.entries(params).map(([k, v]): [string, string] => [k, String(v)])).toString()
