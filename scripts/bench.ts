@@ -29,16 +29,18 @@ const DISTANCE_MS = 25
 const SUBJECTS = 64
 const DISTANCE_SAMPLES = quick ? 15 : 40
 const GROWTH_SIZES = [1_000, quick ? 100_000 : 1_000_000] as const
-const GROWTH_ROUNDS = quick ? 5 : 9
+const GROWTH_ROUNDS = quick ? 5 : 15
 
 // --- a scratch database on the server, and the stack in front of it --------
 
 const benchDb = await createScratchDatabase(SERVER, 'casting_bench', { migrate: false })
 const pgbenchDb = await createScratchDatabase(SERVER, 'casting_pgbench', { migrate: false })
+const largeDb = await createScratchDatabase(SERVER, 'casting_bench_large', { migrate: false })
 const dataDir = mkdtempSync(join(tmpdir(), 'casting-bench-'))
 const port = await freePort()
 const base = `http://127.0.0.1:${port}`
 let stack: DevStack | undefined
+let largeStack: DevStack | undefined
 try {
   console.log(`# npm run bench${quick ? ' --quick' : ''}`)
   console.log(`machine: ${cpus().length} × ${cpus()[0]?.model.trim()}, Node ${process.version}, ${new Date().toISOString()}`)
@@ -262,57 +264,75 @@ try {
   table(['request', 'p50 ms, no delay', `p50 ms, ${DISTANCE_MS} ms delay`, 'round trips paid'], distance)
 
   // --- growth -------------------------------------------------------------------
-  // The same requests on a small and on a large table (scripts/lib/sample-data.ts): a cursor
+  // The same requests on a small and on a large table (scripts/lib/sample-data.ts), each behind
+  // a stack of its own, taken in turn so that the machine's noise falls on both alike: a cursor
   // page and a single read should cost the same on both; a plain page counts every match.
   const [small, large] = GROWTH_SIZES
-  console.log(`\n## Growth: the same requests on ${small} and on ${large} actors, median of ${GROWTH_ROUNDS} rounds each (ms)`)
+  console.log(`\n## Growth: the same requests on ${small} and on ${large} actors, in turn, median of ${GROWTH_ROUNDS} each (ms)`)
   await db.query('truncate table castings, actors, movies restart identity cascade')
-  const growthCases = (rows: number): Array<[string, string]> => [
-    ['GET /actors', '/actors'],
-    ['GET /actors?q=priya', '/actors?q=priya'],
-    ['GET /actors?gender=female&min_age=30&max_age=40', '/actors?gender=female&min_age=30&max_age=40'],
-    ['GET /actors?sort=name&page=50', '/actors?sort=name&page=50'],
-    ['GET /actors?after=<half the rows>', `/actors?after=${rows / 2}`],
-    ['GET /actors?after=<half>&gender=female&min_age=30&max_age=40', `/actors?after=${rows / 2}&gender=female&min_age=30&max_age=40`],
-    ['GET /actors?after=<half>&gender=agender', `/actors?after=${rows / 2}&gender=agender`],
-    ['GET /actors/777', '/actors/777'],
+  const largePort = await freePort()
+  largeStack = await startDevStack({ port: largePort, dataDir, databaseUrl: largeDb.url, quiet: true })
+  const largeClient = new pg.Client({ connectionString: largeDb.url })
+  await largeClient.connect()
+  for (const [client, rows] of [
+    [db, small],
+    [largeClient, large],
+  ] as const) {
+    const started = performance.now()
+    await insertSampleActors(client, 1, rows)
+    await client.query('vacuum analyze actors')
+    console.log(`${rows} actors made in ${((performance.now() - started) / 1000).toFixed(0)} s`)
+  }
+  await Promise.all([db.end(), largeClient.end()])
+  const largeBase = `http://127.0.0.1:${largePort}`
+  await waitForHealth(largeBase, largeStack.wrangler)
+  const tables = [
+    { base, rows: small },
+    { base: largeBase, rows: large },
   ]
-  const growthOf = async (rows: number) => {
-    const cases = growthCases(rows)
-    const samples = cases.map(() => [] as number[])
-    const statuses = cases.map(() => new Set<number>())
-    for (const [, path] of cases) await send({ name: '', path, role: 'assistant', expect: 200 }) // warm
-    for (let round = 0; round < GROWTH_ROUNDS; round++) {
-      for (const [i, [name, path]] of cases.entries()) {
-        const started = performance.now()
-        statuses[i]!.add(await send({ name, path, role: 'assistant', expect: 200 }))
-        samples[i]!.push(performance.now() - started)
+  const growthCases: Array<[string, (rows: number) => string]> = [
+    ['GET /actors', () => '/actors'],
+    ['GET /actors?q=priya', () => '/actors?q=priya'],
+    ['GET /actors?gender=female&min_age=30&max_age=40', () => '/actors?gender=female&min_age=30&max_age=40'],
+    ['GET /actors?sort=name&page=50', () => '/actors?sort=name&page=50'],
+    ['GET /actors?after=<half the rows>', (rows) => `/actors?after=${rows / 2}`],
+    [
+      'GET /actors?after=<half>&gender=female&min_age=30&max_age=40',
+      (rows) => `/actors?after=${rows / 2}&gender=female&min_age=30&max_age=40`,
+    ],
+    ['GET /actors?after=<half>&gender=agender', (rows) => `/actors?after=${rows / 2}&gender=agender`],
+    ['GET /actors/777', () => '/actors/777'],
+  ]
+  const timedGet = async (at: string, path: string) => {
+    const started = performance.now()
+    const response = await fetch(`${at}${path}`, { headers: auth(tokenOf('assistant')) })
+    await response.arrayBuffer()
+    return { ms: performance.now() - started, status: response.status }
+  }
+  const samples = growthCases.map(() => tables.map(() => ({ ms: [] as number[], statuses: new Set<number>() })))
+  for (const [, path] of growthCases) for (const { base: at, rows } of tables) await timedGet(at, path(rows)) // warm
+  for (let round = 0; round < GROWTH_ROUNDS; round++) {
+    for (const [i, [, path]] of growthCases.entries()) {
+      // Which table goes first alternates, so neither always follows the other.
+      for (const t of round % 2 ? [1, 0] : [0, 1]) {
+        const { ms, status } = await timedGet(tables[t]!.base, path(tables[t]!.rows))
+        samples[i]![t]!.ms.push(ms)
+        samples[i]![t]!.statuses.add(status)
       }
     }
-    return cases.map(([name], i) => ({ name, ms: median(samples[i]!), statuses: [...statuses[i]!].join(', ') }))
   }
-  let filled = 0
-  const grow = async (rows: number) => {
-    const started = performance.now()
-    await insertSampleActors(db, filled + 1, rows)
-    await db.query('vacuum analyze actors')
-    filled = rows
-    console.log(`${rows} actors in ${((performance.now() - started) / 1000).toFixed(0)} s`)
-  }
-  await grow(small)
-  const before = await growthOf(small)
-  await grow(large)
-  const after = await growthOf(large)
-  await db.end()
   table(
     ['request', `${small} actors, ms`, `${large} actors, ms`, 'ratio', 'statuses'],
-    before.map((row, i) => [
-      row.name,
-      row.ms.toFixed(1),
-      after[i]!.ms.toFixed(1),
-      `${(after[i]!.ms / row.ms).toFixed(2)}×`,
-      row.statuses === after[i]!.statuses ? row.statuses : `${row.statuses} / ${after[i]!.statuses}`,
-    ]),
+    growthCases.map(([name], i) => {
+      const [few, many] = samples[i]!.map((sample) => ({ ms: median(sample.ms), statuses: [...sample.statuses].join(', ') }))
+      return [
+        name,
+        few!.ms.toFixed(1),
+        many!.ms.toFixed(1),
+        `${(many!.ms / few!.ms).toFixed(2)}×`,
+        few!.statuses === many!.statuses ? few!.statuses : `${few!.statuses} / ${many!.statuses}`,
+      ]
+    }),
   )
 
   // --- bundle -------------------------------------------------------------------
@@ -334,9 +354,11 @@ try {
   }
 } finally {
   await stack?.stop()
+  await largeStack?.stop()
   rmSync(dataDir, { recursive: true, force: true })
   await benchDb.drop().catch(() => {})
   await pgbenchDb.drop().catch(() => {})
+  await largeDb.drop().catch(() => {})
 }
 
 // --- helpers ------------------------------------------------------------------
