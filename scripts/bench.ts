@@ -17,6 +17,7 @@ import { freePort, waitForHealth } from './lib/dev-server.ts'
 import { type DevStack, startDevStack } from './lib/dev-stack.ts'
 import type { LoadOptions, LoadResult } from './lib/load-generator.ts'
 import { root } from './lib/paths.ts'
+import { insertSampleActors } from './lib/sample-data.ts'
 import { createScratchDatabase } from './lib/scratch-database.ts'
 
 const quick = process.argv.includes('--quick')
@@ -27,17 +28,19 @@ const COUNTED = quick ? 40 : 200
 const DISTANCE_MS = 25
 const SUBJECTS = 64
 const DISTANCE_SAMPLES = quick ? 15 : 40
-const GROWTH_ROWS = quick ? 20_000 : 100_000
+const GROWTH_SIZES = [1_000, quick ? 100_000 : 1_000_000] as const
 const GROWTH_ROUNDS = quick ? 5 : 15
 
 // --- a scratch database on the server, and the stack in front of it --------
 
 const benchDb = await createScratchDatabase(SERVER, 'casting_bench', { migrate: false })
 const pgbenchDb = await createScratchDatabase(SERVER, 'casting_pgbench', { migrate: false })
+const largeDb = await createScratchDatabase(SERVER, 'casting_bench_large', { migrate: false })
 const dataDir = mkdtempSync(join(tmpdir(), 'casting-bench-'))
 const port = await freePort()
 const base = `http://127.0.0.1:${port}`
 let stack: DevStack | undefined
+let largeStack: DevStack | undefined
 try {
   console.log(`# npm run bench${quick ? ' --quick' : ''}`)
   console.log(`machine: ${cpus().length} × ${cpus()[0]?.model.trim()}, Node ${process.version}, ${new Date().toISOString()}`)
@@ -298,42 +301,75 @@ try {
   table(['request', 'p50 ms, no delay', `p50 ms, ${DISTANCE_MS} ms delay`, 'round trips paid'], distance)
 
   // --- growth -------------------------------------------------------------------
-  console.log(`\n## Growth: ${GROWTH_ROWS} actors, 20 per page, median of ${GROWTH_ROUNDS} interleaved rounds`)
+  // The same requests on a small and on a large table (scripts/lib/sample-data.ts), each behind
+  // a stack of its own, taken in turn so that the machine's noise falls on both alike: a cursor
+  // page and a single read should cost the same on both; a plain page counts every match.
+  const [small, large] = GROWTH_SIZES
+  console.log(`\n## Growth: the same requests on ${small} and on ${large} actors, in turn, median of ${GROWTH_ROUNDS} each (ms)`)
   await db.query('truncate table castings, actors, movies restart identity cascade')
-  await db.query(
-    `insert into actors (name, age, gender)
-     select 'Actor ' || i, i % 151, (array['Female', 'Male', 'Other'])[1 + i % 3] from generate_series(1, $1::int) as i`,
-    [GROWTH_ROWS],
-  )
-  await db.query('analyze actors')
-  await db.end()
-  const deep = Math.floor(GROWTH_ROWS / 20) - 1
-  const growthCases: Record<string, string> = {
-    'offset, page 1': '/actors?per_page=20&page=1',
-    [`offset, page ${deep}`]: `/actors?per_page=20&page=${deep}`,
-    'keyset, after=1': '/actors?per_page=20&after=1',
-    [`keyset, after=${GROWTH_ROWS - 40}`]: `/actors?per_page=20&after=${GROWTH_ROWS - 40}`,
-    'keyset + filter, after=1': '/actors?per_page=20&gender=female&min_age=30&after=1',
-    [`keyset + filter, after=${GROWTH_ROWS - 200}`]: `/actors?per_page=20&gender=female&min_age=30&after=${GROWTH_ROWS - 200}`,
+  const largePort = await freePort()
+  largeStack = await startDevStack({ port: largePort, dataDir, databaseUrl: largeDb.url, quiet: true })
+  const largeClient = new pg.Client({ connectionString: largeDb.url })
+  await largeClient.connect()
+  for (const [client, rows] of [
+    [db, small],
+    [largeClient, large],
+  ] as const) {
+    const started = performance.now()
+    await insertSampleActors(client, 1, rows)
+    await client.query('vacuum analyze actors')
+    console.log(`${rows} actors made in ${((performance.now() - started) / 1000).toFixed(0)} s`)
   }
-  const growth = new Map(Object.keys(growthCases).map((name) => [name, [] as number[]]))
-  for (const path of Object.values(growthCases)) await send({ name: '', path, role: 'assistant', expect: 200 })
+  await Promise.all([db.end(), largeClient.end()])
+  const largeBase = `http://127.0.0.1:${largePort}`
+  await waitForHealth(largeBase, largeStack.wrangler)
+  const tables = [
+    { base, rows: small },
+    { base: largeBase, rows: large },
+  ]
+  const growthCases: Array<[string, (rows: number) => string]> = [
+    ['GET /actors', () => '/actors'],
+    ['GET /actors?q=priya', () => '/actors?q=priya'],
+    ['GET /actors?gender=female&min_age=30&max_age=40', () => '/actors?gender=female&min_age=30&max_age=40'],
+    ['GET /actors?sort=name&page=50', () => '/actors?sort=name&page=50'],
+    ['GET /actors?after=<half the rows>', (rows) => `/actors?after=${rows / 2}`],
+    [
+      'GET /actors?after=<half>&gender=female&min_age=30&max_age=40',
+      (rows) => `/actors?after=${rows / 2}&gender=female&min_age=30&max_age=40`,
+    ],
+    ['GET /actors?after=<half>&gender=agender', (rows) => `/actors?after=${rows / 2}&gender=agender`],
+    ['GET /actors/777', () => '/actors/777'],
+  ]
+  const timedGet = async (at: string, path: string) => {
+    const started = performance.now()
+    const response = await fetch(`${at}${path}`, { headers: auth(tokenOf('assistant')) })
+    await response.arrayBuffer()
+    return { ms: performance.now() - started, status: response.status }
+  }
+  const samples = growthCases.map(() => tables.map(() => ({ ms: [] as number[], statuses: new Set<number>() })))
+  for (const [, path] of growthCases) for (const { base: at, rows } of tables) await timedGet(at, path(rows)) // warm
   for (let round = 0; round < GROWTH_ROUNDS; round++) {
-    for (const [name, path] of Object.entries(growthCases)) {
-      const started = performance.now()
-      await send({ name, path, role: 'assistant', expect: 200 })
-      growth.get(name)!.push(performance.now() - started)
+    for (const [i, [, path]] of growthCases.entries()) {
+      // Which table goes first alternates, so neither always follows the other.
+      for (const t of round % 2 ? [1, 0] : [0, 1]) {
+        const { ms, status } = await timedGet(tables[t]!.base, path(tables[t]!.rows))
+        samples[i]![t]!.ms.push(ms)
+        samples[i]![t]!.statuses.add(status)
+      }
     }
   }
-  const medians = [...growth.values()].map(median)
   table(
-    ['strategy', 'first page ms', 'deep page ms', 'deep / first'],
-    ['offset', 'keyset', 'keyset + filter'].map((name, i) => [
-      name,
-      medians[2 * i]!.toFixed(1),
-      medians[2 * i + 1]!.toFixed(1),
-      `${(medians[2 * i + 1]! / medians[2 * i]!).toFixed(2)}×`,
-    ]),
+    ['request', `${small} actors, ms`, `${large} actors, ms`, 'ratio', 'statuses'],
+    growthCases.map(([name], i) => {
+      const [few, many] = samples[i]!.map((sample) => ({ ms: median(sample.ms), statuses: [...sample.statuses].join(', ') }))
+      return [
+        name,
+        few!.ms.toFixed(1),
+        many!.ms.toFixed(1),
+        `${(many!.ms / few!.ms).toFixed(2)}×`,
+        few!.statuses === many!.statuses ? few!.statuses : `${few!.statuses} / ${many!.statuses}`,
+      ]
+    }),
   )
 
   // --- bundle -------------------------------------------------------------------
@@ -355,9 +391,11 @@ try {
   }
 } finally {
   await stack?.stop()
+  await largeStack?.stop()
   rmSync(dataDir, { recursive: true, force: true })
   await benchDb.drop().catch(() => {})
   await pgbenchDb.drop().catch(() => {})
+  await largeDb.drop().catch(() => {})
 }
 
 // --- helpers ------------------------------------------------------------------

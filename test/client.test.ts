@@ -1,6 +1,6 @@
 import { exports } from 'cloudflare:workers'
 import { hc } from 'hono/client'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, expectTypeOf, it } from 'vitest'
 import type { AppType } from '../src/index'
 import { tokenFor } from './helpers'
 
@@ -30,6 +30,24 @@ describe('hc<AppType> from hono/client', () => {
     const invalid = await client.actors.$post({ json: { name: 'Too Old', age: 151 } })
     expect(invalid.status).toBe(422)
     expect(await invalid.json()).toEqual({ success: false, error: 422, message: 'age must be an integer between 0 and 150.' })
+  })
+
+  it('types a plain page with total and a cursor page without it', async () => {
+    const client = clientFor(await tokenFor('producer'))
+    await client.actors.$post({ json: { name: 'Ada Lovelace', age: 36 } })
+    await client.actors.$post({ json: { name: 'Alan Turing', age: 41 } })
+
+    const plain = await client.actors.$get({ query: { per_page: '1' } })
+    const page = await plain.json()
+    if (!('page' in page)) throw new Error(`not a plain page: ${JSON.stringify(page)}`)
+    expectTypeOf(page.total).toEqualTypeOf<number>()
+    expect(page).toMatchObject({ page: 1, per_page: 1, total: 2 })
+
+    const walked = await client.actors.$get({ query: { after: '0', per_page: '1' } })
+    const cursor = await walked.json()
+    if (!('next_after' in cursor)) throw new Error(`not a cursor page: ${JSON.stringify(cursor)}`)
+    expectTypeOf(cursor).not.toHaveProperty('total')
+    expect(cursor).toEqual({ success: true, actors: [page.actors[0]], per_page: 1, next_after: 1 })
   })
 
   it('updates conditionally with the ETag it read', async () => {

@@ -270,3 +270,21 @@ describe("the README's endpoint table", () => {
     expect(rows.sort()).toEqual(documented.sort())
   })
 })
+
+describe('the list responses in the document', () => {
+  it('are a plain page with total, or a cursor page with next_after and no total', async () => {
+    const { paths } = await getDocument()
+    for (const path of ['/actors', '/movies']) {
+      const schema = paths[path]?.get?.responses['200']?.content?.['application/json']?.schema as {
+        oneOf?: { properties: Record<string, unknown>; required: string[]; additionalProperties: boolean }[]
+      }
+      const [plain, cursor] = schema.oneOf ?? []
+      expect(plain?.required, path).toEqual(expect.arrayContaining(['page', 'per_page', 'total']))
+      expect(plain?.properties, path).not.toHaveProperty('next_after')
+      expect(cursor?.required, path).toEqual(expect.arrayContaining(['per_page', 'next_after']))
+      expect(cursor?.properties, path).not.toHaveProperty('total')
+      expect(cursor?.properties, path).not.toHaveProperty('page')
+      expect([plain?.additionalProperties, cursor?.additionalProperties], path).toEqual([false, false])
+    }
+  })
+})

@@ -29,13 +29,15 @@ export type SqlEndpoint = {
   setDelay(ms: number): void
   /** Round trips answered and statements run, since start or the last reset. */
   stats(reset?: boolean): { requests: number; statements: number }
+  /** Keeps every statement run from now (its text and parameters, as the driver sent them) until the returned function gives them back. */
+  capture(): () => Query[]
   /** Closes the pooled connections (new ones open on demand); their sessions' statistics reach the server's views. */
   drain(): Promise<void>
   close(): Promise<void>
 }
 
 type Target = { host: string; port: number }
-type Query = { query: string; params?: unknown[] }
+export type Query = { query: string; params?: unknown[] }
 
 /** The fields of a Postgres error that Neon's proxy passes on, as the driver reads them back. */
 const ERROR_FIELDS = [
@@ -122,6 +124,7 @@ export async function startSqlEndpoint({ target, poolSize = 10, port = 0 }: SqlE
   let mode: EndpointMode = 'up'
   let delayMs = 0
   let counts = { requests: 0, statements: 0 }
+  let captured: Query[] | undefined
 
   /**
    * One pool per database and user the driver names, all on the one target.
@@ -183,6 +186,7 @@ export async function startSqlEndpoint({ target, poolSize = 10, port = 0 }: SqlE
     budget: { bytes: number },
   ) {
     counts.statements++
+    captured?.push({ query, params })
     // pg's own option, missing from its types.
     const statement: pg.QueryConfig & { queryMode: 'extended' } = {
       text: query,
@@ -329,6 +333,14 @@ export async function startSqlEndpoint({ target, poolSize = 10, port = 0 }: SqlE
     },
     setDelay(ms) {
       delayMs = ms
+    },
+    capture() {
+      const statements: Query[] = []
+      captured = statements
+      return () => {
+        if (captured === statements) captured = undefined
+        return statements
+      }
     },
     stats(reset = false) {
       const current = counts

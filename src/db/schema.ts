@@ -39,9 +39,11 @@ export const actors = pgTable(
     check('actors_gender_trimmed', sql`${t.gender} = btrim(${t.gender}) and char_length(${t.gender}) between 1 and ${literal(MAX_GENDER)}`),
     // Listing (API.md Part B): `q` is a case-insensitive substring (trigrams),
     // `gender` a case-insensitive match, `min_age`/`max_age` a range, and each
-    // sort is by (field, id) so a page is an index range scan.
+    // sort is by (field, id) so a page is an index range scan. A cursor page
+    // with `gender` may walk (lower(gender), id) from its cursor, per_page + 1
+    // rows however rare the gender, instead of the primary key (API.md C7).
     index('actors_name_trgm_idx').using('gin', t.name.op('gin_trgm_ops')),
-    index('actors_gender_lower_idx').on(sql`lower(${t.gender})`),
+    index('actors_gender_lower_id_idx').on(sql`lower(${t.gender})`, t.id),
     index('actors_age_id_idx').on(t.age, t.id),
     index('actors_name_id_idx').on(t.name, t.id),
   ],

@@ -1,29 +1,43 @@
-import { and, eq, gt, gte, ilike, lte, sql } from 'drizzle-orm'
+import { and, asc, eq, gt, gte, ilike, lte, sql } from 'drizzle-orm'
 import type { Database } from '../db/client.ts'
 import { actorFields } from '../db/fields.ts'
 import { actors } from '../db/schema.ts'
 import type { ListActorsQuery } from '../schemas/actors.ts'
 import { contentHash } from './changes.ts'
-import { containing, ordering, window } from './listing.ts'
+import { containing, cursorPage, numberedPage, offsetOf, ordering } from './listing.ts'
 
 const etag = contentHash(actorFields)
 
-/** One page of the actors matching the filters, each row carrying their total: one statement. */
-export function listActors(db: Database, query: ListActorsQuery) {
+/**
+ * One page of the actors matching the filters: one statement. A plain page
+ * counts every match, in each row; a cursor page reads the `per_page + 1`
+ * rows after `after` in id order, one more to know whether a next page
+ * exists, and counts nothing (API.md C7).
+ */
+export async function listActors(db: Database, query: ListActorsQuery) {
   const filters = and(
     query.q === undefined ? undefined : ilike(actors.name, containing(query.q)),
     query.gender === undefined ? undefined : eq(sql`lower(${actors.gender})`, query.gender.toLowerCase()),
     query.min_age === undefined ? undefined : gte(actors.age, query.min_age),
     query.max_age === undefined ? undefined : lte(actors.age, query.max_age),
   )
-  const { limit, offset } = window(query)
-  return db
+  if (query.after !== undefined) {
+    const rows = await db
+      .select(actorFields)
+      .from(actors)
+      .where(and(filters, gt(actors.id, query.after)))
+      .orderBy(asc(actors.id))
+      .limit(query.per_page + 1)
+    return cursorPage(rows, query)
+  }
+  const rows = await db
     .select({ ...actorFields, total: db.$count(actors, filters) })
     .from(actors)
-    .where(and(filters, query.after === undefined ? undefined : gt(actors.id, query.after)))
+    .where(filters)
     .orderBy(...ordering(actorFields, query.sort))
-    .limit(limit)
-    .offset(offset)
+    .limit(query.per_page)
+    .offset(offsetOf(query))
+  return numberedPage(rows, query)
 }
 
 export async function getActor(db: Database, id: number) {

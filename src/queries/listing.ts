@@ -9,22 +9,27 @@ export function ordering(columns: Record<string, PgColumn>, sort: Sort | undefin
   return field === 'id' ? [direction(columns.id!)] : [direction(columns[field]!), direction(columns.id!)]
 }
 
-/** LIMIT and OFFSET: a cursor reads one row more, to know whether a next page exists. */
-export function window({ page = 1, per_page, after }: Paging) {
-  return after === undefined ? { limit: per_page, offset: (page - 1) * per_page } : { limit: per_page + 1, offset: 0 }
-}
-
 /** Escapes LIKE's wildcards, so `q` is a plain substring. */
 export const containing = (text: string) => `%${text.replace(/[\\%_]/g, '\\$&')}%`
 
 /**
- * The page's rows (without the `total` each row carried) and the paging fields
- * of the response: `page` for page numbers, `next_after` for a cursor.
+ * A plain page (`page`, or neither `page` nor `after`): `per_page` rows from
+ * its offset, each carrying the count of every match, which becomes `total`.
  */
-export function pageOf<Row extends { id: number; total: number }>(rows: Row[], { page = 1, per_page, after }: Paging) {
-  const items = rows.slice(0, per_page).map(({ total: _, ...item }) => item)
-  const total = rows[0]?.total ?? 0
-  if (after === undefined) return { items, paging: { page, per_page, total } }
+export function numberedPage<Row extends { total: number }>(rows: Row[], { page = 1, per_page }: Paging) {
+  const items = rows.map(({ total: _, ...item }) => item)
+  return { items, paging: { page, per_page, total: rows[0]?.total ?? 0 } }
+}
+
+/** The offset of a plain page. */
+export const offsetOf = ({ page = 1, per_page }: Paging) => (page - 1) * per_page
+
+/**
+ * A cursor page: `per_page + 1` rows were read after the cursor, so a row
+ * beyond the page says a next page exists. Nothing is counted (API.md C7).
+ */
+export function cursorPage<Row extends { id: number }>(rows: Row[], { per_page }: Paging) {
+  const items = rows.slice(0, per_page)
   const next_after = rows.length > per_page ? (items.at(-1)?.id ?? null) : null
-  return { items, paging: { per_page, total, next_after } }
+  return { items, paging: { per_page, next_after } }
 }

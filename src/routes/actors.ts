@@ -9,7 +9,6 @@ import { createAndAnswer, idempotencyKey, REPLAYED } from '../idempotency.ts'
 import { operation } from '../openapi.ts'
 import { getActor, listActors } from '../queries/actors.ts'
 import { listFilmography } from '../queries/castings.ts'
-import { pageOf } from '../queries/listing.ts'
 import { actorResource } from '../queries/resources.ts'
 import { deleteRow, updateRow } from '../queries/writes.ts'
 import {
@@ -35,15 +34,15 @@ export const actors = new Hono<AppEnv>()
       operationId: 'listActors',
       tag,
       summary: 'List actors',
-      description: 'Filters, sort, page size, and `page` or the keyset cursor `after`.',
+      description:
+        'Filters, sort, page size, and `page` or the keyset cursor `after`. A page read with `after` carries `next_after` and no `total`.',
       success: { status: 200, description: 'A page of actors.', schema: actorListResponse },
       errors: { 404: 'No actors on this page (`no actors found in database.`).' },
     }),
     requirePermission('read:actors'),
     validate('query', listActorsQuery),
     async (c) => {
-      const query = c.req.valid('query')
-      const { items, paging } = pageOf(await listActors(c.var.db, query), query)
+      const { items, paging } = await listActors(c.var.db, c.req.valid('query'))
       if (items.length === 0) throw new ApiError(404, 'no actors found in database.')
       return c.json({ success: true, actors: items, ...paging } satisfies z.input<typeof actorListResponse>)
     },

@@ -8,7 +8,6 @@ import { ApiError, movieNotFound, nothingToUpdate } from '../errors.ts'
 import { createAndAnswer, idempotencyKey, REPLAYED } from '../idempotency.ts'
 import { operation } from '../openapi.ts'
 import { listCast } from '../queries/castings.ts'
-import { pageOf } from '../queries/listing.ts'
 import { getMovie, listMovies } from '../queries/movies.ts'
 import { movieResource } from '../queries/resources.ts'
 import { deleteRow, updateRow } from '../queries/writes.ts'
@@ -35,15 +34,15 @@ export const movies = new Hono<AppEnv>()
       operationId: 'listMovies',
       tag,
       summary: 'List movies',
-      description: 'Filters, sort, page size, and `page` or the keyset cursor `after`.',
+      description:
+        'Filters, sort, page size, and `page` or the keyset cursor `after`. A page read with `after` carries `next_after` and no `total`.',
       success: { status: 200, description: 'A page of movies.', schema: movieListResponse },
       errors: { 404: 'No movies on this page (`no movies found in database.`).' },
     }),
     requirePermission('read:movies'),
     validate('query', listMoviesQuery),
     async (c) => {
-      const query = c.req.valid('query')
-      const { items, paging } = pageOf(await listMovies(c.var.db, query), query)
+      const { items, paging } = await listMovies(c.var.db, c.req.valid('query'))
       if (items.length === 0) throw new ApiError(404, 'no movies found in database.')
       return c.json({ success: true, movies: items, ...paging } satisfies z.input<typeof movieListResponse>)
     },

@@ -1,5 +1,5 @@
 import * as z from 'zod'
-import { pagingSchema, successSchema, withoutNul } from './common.ts'
+import { listResponse, successSchema, withoutNul } from './common.ts'
 import { DEFAULT_GENDER, MAX_AGE, MAX_GENDER, MAX_NAME, MIN_AGE } from './limits.ts'
 import { ageParam, checkCursor, pagingParams, sortParam, textParam } from './listing.ts'
 
@@ -60,7 +60,7 @@ export type CreateActor = z.output<typeof createActorSchema>
 export type UpdateActor = z.output<typeof updateActorSchema>
 export type ListActorsQuery = z.output<typeof listActorsQuery>
 
-export const actorListResponse = successSchema.extend({ actors: z.array(actorSchema) }).extend(pagingSchema.shape)
+export const actorListResponse = listResponse(successSchema.extend({ actors: z.array(actorSchema) }))
 export const actorResponse = successSchema.extend({ actor: actorSchema })
 export const actorCreatedResponse = successSchema.extend({ created: z.int32().positive(), actor: actorSchema })
 export const actorUpdatedResponse = successSchema.extend({ updated: z.int32().positive(), actor: z.array(actorSchema).length(1) })

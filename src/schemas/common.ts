@@ -56,17 +56,28 @@ export const errorSchema = z
   })
   .meta({ id: 'ErrorEnvelope' })
 
-/** The paging fields of a list: `page` for page numbers, `next_after` for a cursor. */
-export const pagingSchema = z.object({
-  page: z.int().positive().optional().meta({ description: 'The page number; absent when paging by cursor.' }),
+/** A plain page (`page`, or neither `page` nor `after`): its number, and the exact count of the matches. */
+const numberedPageSchema = z.object({
+  page: z.int().positive().meta({ description: 'The page number.' }),
   per_page: z.int().min(1).max(MAX_PER_PAGE),
   total: z.int().min(0).meta({ description: 'How many rows match the filters, on all pages.' }),
-  next_after: z
-    .int32()
-    .positive()
-    .nullable()
-    .optional()
-    .meta({ description: 'With `after`: the cursor of the next page, or null at the end.' }),
 })
+
+/** A cursor page (`after`): the next cursor, and no `total`, which would cost what reading every match does (API.md C7). */
+const cursorPageSchema = z.object({
+  per_page: z.int().min(1).max(MAX_PER_PAGE),
+  next_after: z.int32().positive().nullable().meta({ description: 'The cursor of the next page, or null at the end.' }),
+})
+
+/**
+ * A list response: `rows` (the envelope and the list) with the fields of a
+ * plain page, or of a cursor page; strict, so the document says that a cursor
+ * page has no `total` and a plain page no `next_after`.
+ */
+export const listResponse = <Rows extends z.ZodObject>(rows: Rows) =>
+  z.xor([
+    rows.extend(numberedPageSchema.shape).strict().meta({ description: 'A plain page, with the count of every match.' }),
+    rows.extend(cursorPageSchema.shape).strict().meta({ description: 'A page read with `after`: the next cursor, and no `total`.' }),
+  ])
 
 export const deletedSchema = successSchema.extend({ deleted: z.int32().positive() })

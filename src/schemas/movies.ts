@@ -1,5 +1,5 @@
 import * as z from 'zod'
-import { pagingSchema, successSchema, withoutNul } from './common.ts'
+import { listResponse, successSchema, withoutNul } from './common.ts'
 import { dateString } from './dates.ts'
 import { MAX_TITLE } from './limits.ts'
 import { checkCursor, dateParam, pagingParams, sortParam, textParam } from './listing.ts'
@@ -48,7 +48,7 @@ export type CreateMovie = z.output<typeof createMovieSchema>
 export type UpdateMovie = z.output<typeof updateMovieSchema>
 export type ListMoviesQuery = z.output<typeof listMoviesQuery>
 
-export const movieListResponse = successSchema.extend({ movies: z.array(movieSchema) }).extend(pagingSchema.shape)
+export const movieListResponse = listResponse(successSchema.extend({ movies: z.array(movieSchema) }))
 export const movieResponse = successSchema.extend({ movie: movieSchema })
 export const movieCreatedResponse = successSchema.extend({ created: z.int32().positive(), movie: movieSchema })
 export const movieUpdatedResponse = successSchema.extend({ updated: z.int32().positive(), movie: z.array(movieSchema).length(1) })
