@@ -12,6 +12,8 @@ const CONFIG_KEYS = [
   'AUTH0_ISSUER',
   'AUTH0_JWKS_URL',
   'CORS_ORIGINS',
+  'PUBLIC_ORIGIN',
+  'HISTORY_RETENTION_DAYS',
 ] as const
 
 /**
