@@ -180,14 +180,15 @@ async function keyInProgress(contract: Contract, stack: Stack) {
     await holder.query(
       `insert into idempotency_keys (subject, key, fingerprint, status, body) values ('dev|producer', 'held', 'x', 201, '{}')`,
     )
-    for (const plural of ['actors', 'movies']) {
+    const bodies = { actors: { name: 'Bo', age: 1 }, movies: { title: 'Held', release_date: '2020-02-16' } }
+    for (const [plural, body] of Object.entries(bodies)) {
       const { response } = await expectStatus(
         contract,
         409,
         stack.base,
         'POST',
         `/${plural}`,
-        sendJson(token, { name: 'Bo', age: 1 }, { 'Idempotency-Key': 'held' }),
+        sendJson(token, body, { 'Idempotency-Key': 'held' }),
       )
       check(`… POST /${plural} with Retry-After`, response.headers.get('Retry-After') !== null)
     }
