@@ -1,14 +1,13 @@
-import { exports } from 'cloudflare:workers'
 import { hc } from 'hono/client'
 import { describe, expect, it } from 'vitest'
 import type { AppType } from '../src/index'
-import { tokenFor } from './helpers'
+import { fetchWorker, tokenFor } from './helpers'
 
 // The typed client a front end would use: it compiles against the real routes
 // (`npm run typecheck` checks this file) and runs against them here.
 const clientFor = (token: string) =>
   hc<AppType>('https://api.test', {
-    fetch: (input: RequestInfo | URL, init?: RequestInit) => exports.default.fetch(new Request(input, init)),
+    fetch: (input: RequestInfo | URL, init?: RequestInit) => fetchWorker(new Request(input, init)),
     headers: { Authorization: `Bearer ${token}` },
   })
 
