@@ -7,7 +7,8 @@
 // Slow (one vitest run per mutant), so not part of .ci/run; `--check` only
 // checks that every mutation still matches once, in a second.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createChecks } from './lib/checks.ts'
 import { root } from './lib/paths.ts'
@@ -258,6 +259,9 @@ if (git('status', '--porcelain', '--', 'src').trim()) {
   process.exit(1)
 }
 
+const folder = mkdtempSync(join(tmpdir(), 'casting-mutants-'))
+process.on('exit', () => rmSync(folder, { recursive: true, force: true }))
+
 // The file being mutated and its text, to put back on any exit.
 let mutated: { path: string; original: string } | undefined
 let child: ChildProcess | undefined
@@ -274,17 +278,39 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   })
 }
 
-/** Runs the worker project's `tests`; true if every test passed. */
-function suitePasses(tests: string[]): Promise<boolean> {
-  return new Promise((resolve) => {
-    const vitest = join(root, 'node_modules/.bin/vitest')
-    // Its own process group, so an interrupt can stop workerd and the database with it.
-    child = spawn(vitest, ['run', '--project', 'worker', ...tests], { cwd: root, stdio: 'ignore', detached: true })
-    child.on('exit', (code) => {
+type Outcome = { passed: boolean; failedTests: string[] }
+
+/**
+ * Runs the worker project's `tests`. A run that fails without a failed test
+ * (the setup broke, say) is neither a pass nor a kill: it throws.
+ */
+async function runTests(tests: string[]): Promise<Outcome> {
+  const report = join(folder, 'report.json')
+  rmSync(report, { force: true })
+  const vitest = join(root, 'node_modules/.bin/vitest')
+  const args = ['run', '--project', 'worker', '--reporter=json', `--outputFile=${report}`, ...tests]
+  // Its own process group, so an interrupt can stop workerd and the database with it.
+  const code = await new Promise<number | null>((resolve) => {
+    child = spawn(vitest, args, { cwd: root, stdio: 'ignore', detached: true })
+    child.on('exit', (exitCode) => {
       child = undefined
-      resolve(code === 0)
+      resolve(exitCode)
     })
   })
+  const results = existsSync(report) ? (JSON.parse(readFileSync(report, 'utf8')) as Report) : undefined
+  const failedTests = (results?.testResults ?? []).flatMap((file) => [
+    ...(file.status === 'failed' && file.assertionResults.length === 0 ? [`${file.name}: ${file.message}`] : []),
+    ...file.assertionResults
+      .filter((test) => test.status === 'failed')
+      .map((test) => `${file.name.replace(`${root}/`, '')} > ${test.fullName}`),
+  ])
+  if (code === 0) return { passed: true, failedTests }
+  if (failedTests.length === 0) throw new Error(`vitest exited with ${code} and no failed test: ${tests.join(' ')}`)
+  return { passed: false, failedTests }
+}
+
+type Report = {
+  testResults: { name: string; status: string; message?: string; assertionResults: { status: string; fullName: string }[] }[]
 }
 
 const checks = createChecks()
@@ -297,9 +323,9 @@ if (onlyCheck) {
 }
 const started = Date.now()
 const allTests = [...new Set(chosen.flatMap(({ tests }) => tests))]
-const baseline = await suitePasses(allTests)
-checks.check(`the unmutated tree passes ${allTests.join(' ')}`, baseline)
-if (!baseline) checks.finish()
+const baseline = await runTests(allTests)
+checks.check(`the unmutated tree passes ${allTests.join(' ')}`, baseline.passed, baseline.failedTests.join('\n    '))
+if (!baseline.passed) checks.finish()
 
 let killed = 0
 const survivors: string[] = []
@@ -312,21 +338,30 @@ for (const mutant of chosen) {
     continue
   }
   const at = Date.now()
-  let caught: boolean
+  let outcome: Outcome | Error
   try {
     mutated = { path, original }
     writeFileSync(
       path,
       original.replace(mutant.from, () => mutant.to),
     )
-    caught = !(await suitePasses(mutant.tests))
+    outcome = await runTests(mutant.tests).catch((error: Error) => error)
   } finally {
     restore()
   }
-  if (caught) killed++
-  else survivors.push(mutant.name)
   const seconds = ((Date.now() - at) / 1000).toFixed(0)
-  checks.check(`${caught ? 'killed' : 'SURVIVED'}: ${mutant.name} (${mutant.file}; ${mutant.tests.join(' ')}; ${seconds} s)`, caught)
+  const where = `${mutant.file}; ${mutant.tests.join(' ')}; ${seconds} s`
+  if (outcome instanceof Error) {
+    checks.check(`BROKEN RUN: ${mutant.name} (${where})`, false, outcome.message)
+    continue
+  }
+  if (outcome.passed) survivors.push(mutant.name)
+  else killed++
+  const by = outcome.failedTests.length > 1 ? ` and ${outcome.failedTests.length - 1} more` : ''
+  checks.check(
+    `${outcome.passed ? 'SURVIVED' : 'killed'}: ${mutant.name} (${where})${outcome.passed ? '' : `\n    by ${outcome.failedTests[0]}${by}`}`,
+    !outcome.passed,
+  )
 }
 
 const clean = !git('status', '--porcelain', '--', 'src').trim()
