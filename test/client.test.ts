@@ -1,8 +1,7 @@
-import { exports } from 'cloudflare:workers'
 import { hc } from 'hono/client'
 import { describe, expect, expectTypeOf, it } from 'vitest'
 import type { AppType } from '../src/index'
-import { tokenFor } from './helpers'
+import { fetchWorker, tokenFor } from './helpers'
 
 // The typed client a front end would use: it compiles against the real routes
 // (`npm run typecheck` checks this file) and runs against them here. The same
@@ -10,7 +9,7 @@ import { tokenFor } from './helpers'
 // (`npm run test:client`); here query and path values are strings, as hono types them.
 const clientFor = (token: string) =>
   hc<AppType>('https://api.test', {
-    fetch: (input: RequestInfo | URL, init?: RequestInit) => exports.default.fetch(new Request(input, init)),
+    fetch: (input: RequestInfo | URL, init?: RequestInit) => fetchWorker(new Request(input, init)),
     headers: { Authorization: `Bearer ${token}` },
   })
 

@@ -1,4 +1,3 @@
-import { exports } from 'cloudflare:workers'
 import { sql } from 'drizzle-orm'
 import fc from 'fast-check'
 import { generateKeyPair } from 'jose'
@@ -8,7 +7,7 @@ import { actorFields, castingFields, movieFields } from '../src/db/fields'
 import { actors, castings, events, movies } from '../src/db/schema'
 import { app } from '../src/index'
 import { contentHash } from '../src/queries/changes'
-import { tokenFor, withDb } from './helpers'
+import { fetchWorker, tokenFor, withDb } from './helpers'
 
 // Property-based fuzzing over every route: whatever arrives, the answer is
 // never a 500 (nor a 503 while the database is up), every error is exactly the
@@ -338,7 +337,7 @@ function send({ method, path, query, auth, body, contentType, headers }: Request
   if (auth !== undefined) all.Authorization = auth
   if (contentType !== undefined) all['Content-Type'] = contentType
   const hasBody = body !== undefined && method !== 'GET' && method !== 'HEAD'
-  return exports.default.fetch(new Request(`https://api.test${path}${query}`, { method, headers: all, body: hasBody ? body : undefined }))
+  return fetchWorker(new Request(`https://api.test${path}${query}`, { method, headers: all, body: hasBody ? body : undefined }))
 }
 
 // ---- what must hold -------------------------------------------------------

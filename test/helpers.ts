@@ -5,6 +5,7 @@ import { ROLES, type Role } from '../src/auth/permissions'
 import { type Database, databaseFor } from '../src/db/client'
 import { actors, movies } from '../src/db/schema'
 import type { Bindings } from '../src/env'
+import { type Document, responseProblems } from './response-schemas'
 
 export const bindings = env as unknown as Bindings
 export const ISSUER = `https://${bindings.AUTH0_DOMAIN}/`
@@ -18,7 +19,38 @@ type RequestOptions = {
   headers?: Record<string, string>
 }
 
-/** A request through the Worker's own fetch handler, as the runtime would make it. */
+let document: Promise<Document> | undefined
+
+/** /openapi.json, read once per isolate (test/setup.ts reads it before each file's tests, so no test sees that request). */
+export function documentOfTheApi() {
+  document ??= exports.default
+    .fetch(new Request('https://api.test/openapi.json'))
+    .then((response) => response.json() as Promise<Document>)
+    .catch((error: unknown) => {
+      document = undefined
+      throw error
+    })
+  return document
+}
+
+/**
+ * A request through the Worker's own fetch handler, as the runtime would make
+ * it. A 2xx JSON body is checked against the response schema /openapi.json
+ * documents for its route and status (test/response-schemas.ts): a key the
+ * document lacks, or a required one missing, fails the test that received it.
+ */
+export async function fetchWorker(request: Request) {
+  const response = await exports.default.fetch(request)
+  const isJson = response.headers.get('Content-Type')?.startsWith('application/json')
+  if (response.status >= 200 && response.status < 300 && isJson && request.method !== 'HEAD') {
+    const body: unknown = await response.clone().json()
+    const problems = responseProblems(await documentOfTheApi(), request.method, request.url, response.status, body)
+    if (problems.length > 0) throw new Error(`the response differs from /openapi.json:\n  ${problems.join('\n  ')}`)
+  }
+  return response
+}
+
+/** A request through the Worker's own fetch handler, its 2xx JSON body checked against the document (`fetchWorker`). */
 export function call(path: string, { method = 'GET', token, body, headers = {} }: RequestOptions = {}) {
   const init: RequestInit = { method, headers: { ...headers } }
   const h = init.headers as Record<string, string>
@@ -27,7 +59,7 @@ export function call(path: string, { method = 'GET', token, body, headers = {} }
     init.body = typeof body === 'string' ? body : JSON.stringify(body)
     if (typeof body !== 'string' && !Object.keys(h).some((k) => k.toLowerCase() === 'content-type')) h['Content-Type'] = 'application/json'
   }
-  return exports.default.fetch(new Request(`https://api.test${path}`, init))
+  return fetchWorker(new Request(`https://api.test${path}`, init))
 }
 
 export async function callJson<T = Record<string, unknown>>(path: string, options?: RequestOptions) {

@@ -1,7 +1,13 @@
 import { sql } from 'drizzle-orm'
-import { beforeEach } from 'vitest'
+import { beforeAll, beforeEach } from 'vitest'
 import { actors, events, idempotencyKeys, movies } from '../src/db/schema'
-import { setDatabase, withDb } from './helpers'
+import { documentOfTheApi, setDatabase, withDb } from './helpers'
+
+// The document every 2xx body is checked against (test/helpers.ts `fetchWorker`), read
+// before any test runs, so that no test's spies or counters see that request.
+beforeAll(async () => {
+  await documentOfTheApi()
+})
 
 // Every test starts from empty tables with ids from 1, and a reachable database.
 // DELETE and setval in one statement, not TRUNCATE: on tables this small,

@@ -1,10 +1,14 @@
 import * as z from 'zod'
+import { actorSchema } from './actors.ts'
+import { castingSchema } from './castings.ts'
 import { successSchema } from './common.ts'
 import { pagingParams } from './listing.ts'
+import { movieSchema } from './movies.ts'
 
 export const historyQuery = z.object({ page: pagingParams.page, per_page: pagingParams.per_page })
 
-const snapshot = z.record(z.string(), z.unknown()).nullable()
+/** A resource as the API shows it: an actor, a movie or a casting, by the event's `resource`. */
+const snapshot = z.union([actorSchema, movieSchema, castingSchema]).nullable()
 
 export const eventSchema = z
   .object({
