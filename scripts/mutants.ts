@@ -201,17 +201,17 @@ const MUTANTS: Mutant[] = [
     tests: ['test/listing.test.ts'],
   },
   {
-    name: 'PATCH /actors/:id writes when nothing would change',
-    file: 'src/queries/actors.ts',
-    from: 'eq(actors.id, id), differsFrom(actorFields, changes), hashMatches(etag, ifMatch)',
-    to: 'eq(actors.id, id), hashMatches(etag, ifMatch)',
+    name: 'PATCH writes when nothing would change',
+    file: 'src/queries/writes.ts',
+    from: 'eq(idOf(resource), id), differsFrom(resource.fields, changes), hashMatches(etag, ifMatch), writer',
+    to: 'eq(idOf(resource), id), hashMatches(etag, ifMatch), writer',
     tests: ['test/actors.test.ts'],
   },
   {
-    name: 'Location dropped from POST /movies',
-    file: 'src/routes/movies.ts',
-    from: '201, { Location: `/movies/',
-    to: "201, { 'X-Location': `/movies/",
+    name: 'Location dropped from a create',
+    file: 'src/idempotency.ts',
+    from: 'headers.Location = outcome.location',
+    to: "headers['X-Location'] = outcome.location",
     tests: ['test/movies.test.ts'],
   },
   {
@@ -241,6 +241,38 @@ const MUTANTS: Mutant[] = [
     from: '.max(MAX_AGE, { error: AGE_RULE })',
     to: '.max(MAX_AGE + 1, { error: AGE_RULE })',
     tests: ['test/actors.test.ts'],
+  },
+  // The system of record (API.md C3-C5).
+  {
+    name: 'an Idempotency-Key replays whatever request reuses it (422 dropped)',
+    file: 'src/idempotency.ts',
+    from: 'if (outcome.replayed && outcome.fingerprint !== key?.fingerprint) throw keyReused()',
+    to: 'if (outcome.replayed && false) throw keyReused()',
+    tests: ['test/idempotency.test.ts'],
+  },
+  {
+    name: "the history's by left empty",
+    file: 'src/db/recorded.ts',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the text of a template literal in src/
+    from: "set_config('app.by', ${c.var.subject ?? ''}, true)",
+    to: "set_config('app.by', '', true)",
+    tests: ['test/history.test.ts'],
+  },
+  {
+    name: 'a restore past retention',
+    file: 'src/queries/history.ts',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the text of a template literal in src/
+    from: "and ${events.action} = 'delete'\n        and ${events.at} > ${retention(retentionDays)}",
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the text of a template literal in src/
+    to: "and ${events.action} = 'delete'",
+    tests: ['test/history.test.ts'],
+  },
+  {
+    name: 'a token whose sub is a number accepted',
+    file: 'src/auth/verify-token.ts',
+    from: "(claims.sub !== undefined && typeof claims.sub !== 'string') || ",
+    to: '',
+    tests: ['test/auth.test.ts'],
   },
 ]
 
