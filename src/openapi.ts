@@ -49,7 +49,9 @@ const json = (schema: z.ZodType) => ({ 'application/json': { schema: resolver(sc
 
 const ERROR_REF = { $ref: '#/components/schemas/Error' }
 
-type Success = { status: number; description: string; schema?: z.ZodType; headers?: Record<string, string> }
+/** A header by name: what it means; one not sent every time (`Location` on a bulk create) says so. */
+type HeaderSpec = string | { description: string; optional: true }
+type Success = { status: number; description: string; schema?: z.ZodType; headers?: Record<string, HeaderSpec> }
 type Operation = {
   tag: string
   summary: string
@@ -59,9 +61,14 @@ type Operation = {
   errors?: Record<number, string>
 }
 
-const headerObjects = (headers: Record<string, string> = {}) =>
+const headerObjects = (headers: Record<string, HeaderSpec> = {}) =>
   Object.fromEntries(
-    Object.entries(headers).map(([name, description]) => [name, { description, required: true, schema: { type: 'string' as const } }]),
+    Object.entries(headers).map(([name, spec]) => [
+      name,
+      typeof spec === 'string'
+        ? { description: spec, required: true, schema: { type: 'string' as const } }
+        : { description: spec.description, required: false, schema: { type: 'string' as const } },
+    ]),
   )
 
 /** One route's description: what its handler answers when it works and when it does not. */

@@ -31,10 +31,14 @@ export default async function setup(project: TestProject) {
 
   const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true })
   const publicJwk = { ...(await exportJWK(publicKey)), kid: TEST_KID, alg: 'RS256', use: 'sig' }
-  const services = await startServices(JSON.stringify({ keys: [publicJwk] }), async (mode) => {
-    await database.ready
-    await endpoint.setMode(mode)
-  })
+  const services = await startServices(
+    JSON.stringify({ keys: [publicJwk] }),
+    async (mode) => {
+      await database.ready
+      await endpoint.setMode(mode)
+    },
+    () => endpoint.stats(true),
+  )
   teardowns.push(() => services.close())
 
   project.provide('bindings', {
@@ -63,8 +67,13 @@ export default async function setup(project: TestProject) {
  *   until POST /jwks-flaky/down?case=… makes it answer 500;
  *   GET /hits?path=… counts requests to a path.
  * - POST /database/up|down|hang|error|garbled: how the SQL endpoint answers.
+ * - POST /database-stats: the endpoint's round trips and statements since the last call.
  */
-async function startServices(jwks: string, setDatabaseMode: (mode: EndpointMode) => Promise<void>) {
+async function startServices(
+  jwks: string,
+  setDatabaseMode: (mode: EndpointMode) => Promise<void>,
+  databaseStats: () => { requests: number; statements: number },
+) {
   const hits = new Map<string, number>()
   const downCases = new Set<string>()
   const hanging = new Set<ServerResponse>()
@@ -82,6 +91,7 @@ async function startServices(jwks: string, setDatabaseMode: (mode: EndpointMode)
       }
       return json(200, '{}')
     }
+    if (request.method === 'POST' && url.pathname === '/database-stats') return json(200, JSON.stringify(databaseStats()))
     if (request.method === 'POST' && url.pathname === '/jwks-flaky/down') {
       downCases.add(url.searchParams.get('case') ?? '')
       return json(200, '{}')

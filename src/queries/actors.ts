@@ -3,7 +3,9 @@ import type { IfMatch } from '../conditional'
 import type { Database } from '../db/client'
 import { actorFields } from '../db/fields'
 import { actors } from '../db/schema'
-import type { CreateActor, ListActorsQuery, UpdateActor } from '../schemas/actors'
+import type { ActorInclude, CreateActor, ListActorsQuery, UpdateActor } from '../schemas/actors'
+import { insertInOrder } from './bulk'
+import { embeddedMovies } from './castings'
 import { contentHash, differsFrom, hashMatches } from './changes'
 import { containing, ordering, window } from './listing'
 
@@ -19,7 +21,7 @@ export function listActors(db: Database, query: ListActorsQuery) {
   )
   const { limit, offset } = window(query)
   return db
-    .select({ ...actorFields, total: db.$count(actors, filters) })
+    .select({ ...actorFields, ...embeddedMovies(query.include), total: db.$count(actors, filters) })
     .from(actors)
     .where(and(filters, query.after === undefined ? undefined : gt(actors.id, query.after)))
     .orderBy(...ordering(actorFields, query.sort))
@@ -27,9 +29,11 @@ export function listActors(db: Database, query: ListActorsQuery) {
     .offset(offset)
 }
 
-export async function getActor(db: Database, id: number) {
+/** The actor, with its ETag; with `include`, its embedded list too, which the ETag covers: one statement. */
+export async function getActor(db: Database, id: number, include?: ActorInclude) {
+  const fields = { ...actorFields, ...embeddedMovies(include) }
   const [actor] = await db
-    .select({ ...actorFields, etag })
+    .select({ ...fields, etag: contentHash(fields) })
     .from(actors)
     .where(eq(actors.id, id))
   return actor
@@ -39,6 +43,9 @@ export async function createActor(db: Database, values: CreateActor) {
   const [actor] = await db.insert(actors).values(values).returning(actorFields)
   return actor!
 }
+
+/** A bulk create: every row or none, in input order, in one statement. */
+export const createActors = (db: Database, values: CreateActor[]) => insertInOrder(db, actors, actorFields, values)
 
 /**
  * Writes only if a value differs and `If-Match` (if any) matches the current

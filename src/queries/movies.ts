@@ -3,7 +3,9 @@ import type { IfMatch } from '../conditional'
 import type { Database } from '../db/client'
 import { movieFields } from '../db/fields'
 import { movies } from '../db/schema'
-import type { CreateMovie, ListMoviesQuery, UpdateMovie } from '../schemas/movies'
+import type { CreateMovie, ListMoviesQuery, MovieInclude, UpdateMovie } from '../schemas/movies'
+import { insertInOrder } from './bulk'
+import { embeddedCast } from './castings'
 import { contentHash, differsFrom, hashMatches } from './changes'
 import { containing, ordering, window } from './listing'
 
@@ -18,7 +20,7 @@ export function listMovies(db: Database, query: ListMoviesQuery) {
   )
   const { limit, offset } = window(query)
   return db
-    .select({ ...movieFields, total: db.$count(movies, filters) })
+    .select({ ...movieFields, ...embeddedCast(query.include), total: db.$count(movies, filters) })
     .from(movies)
     .where(and(filters, query.after === undefined ? undefined : gt(movies.id, query.after)))
     .orderBy(...ordering(movieFields, query.sort))
@@ -26,9 +28,11 @@ export function listMovies(db: Database, query: ListMoviesQuery) {
     .offset(offset)
 }
 
-export async function getMovie(db: Database, id: number) {
+/** The movie, with its ETag; with `include`, its embedded list too, which the ETag covers: one statement. */
+export async function getMovie(db: Database, id: number, include?: MovieInclude) {
+  const fields = { ...movieFields, ...embeddedCast(include) }
   const [movie] = await db
-    .select({ ...movieFields, etag })
+    .select({ ...fields, etag: contentHash(fields) })
     .from(movies)
     .where(eq(movies.id, id))
   return movie
@@ -38,6 +42,9 @@ export async function createMovie(db: Database, values: CreateMovie) {
   const [movie] = await db.insert(movies).values(values).returning(movieFields)
   return movie!
 }
+
+/** A bulk create: every row or none, in input order, in one statement. */
+export const createMovies = (db: Database, values: CreateMovie[]) => insertInOrder(db, movies, movieFields, values)
 
 /** As updateActor: the change, the no-op check and If-Match in one statement. */
 export async function updateMovie(db: Database, id: number, changes: UpdateMovie, ifMatch: IfMatch) {

@@ -1,25 +1,25 @@
 import { Hono } from 'hono'
-import type * as z from 'zod'
+import * as z from 'zod'
 import { requirePermission } from '../auth/require-permission'
 import { etagHeader, ifMatch, notModified, whyNothingWritten } from '../conditional'
 import type { AppEnv } from '../env'
 import { ApiError, actorNotFound, nothingToUpdate } from '../errors'
 import { operation } from '../openapi'
-import { createActor, currentActorEtag, deleteActor, getActor, listActors, updateActor } from '../queries/actors'
+import { createActor, createActors, currentActorEtag, deleteActor, getActor, listActors, updateActor } from '../queries/actors'
 import { listFilmography } from '../queries/castings'
 import { pageOf } from '../queries/listing'
 import {
   actorCreatedResponse,
-  actorListResponse,
-  actorResponse,
+  actorsCreatedResponse,
   actorUpdatedResponse,
   createActorSchema,
+  getActorQuery,
   listActorsQuery,
   updateActorSchema,
 } from '../schemas/actors'
-import { filmographyResponse } from '../schemas/castings'
+import { actorListWithMoviesResponse, actorWithMoviesResponse, filmographyResponse } from '../schemas/castings'
 import { deletedSchema } from '../schemas/common'
-import { jsonBody, pathIds, validate } from '../validation'
+import { jsonBodies, jsonBody, pathIds, validate } from '../validation'
 
 const tag = 'Actors'
 
@@ -29,8 +29,8 @@ export const actors = new Hono<AppEnv>()
     operation({
       tag,
       summary: 'List actors',
-      description: 'Filters, sort, page size, and `page` or the keyset cursor `after`.',
-      success: { status: 200, description: 'A page of actors.', schema: actorListResponse },
+      description: "Filters, sort, page size, and `page` or the keyset cursor `after`; `include=movies` embeds each actor's movies.",
+      success: { status: 200, description: 'A page of actors.', schema: actorListWithMoviesResponse },
       errors: { 404: 'No actors on this page (`no actors found in database.`).' },
     }),
     requirePermission('read:actors'),
@@ -39,7 +39,7 @@ export const actors = new Hono<AppEnv>()
       const query = c.req.valid('query')
       const { items, paging } = pageOf(await listActors(c.var.db, query), query)
       if (items.length === 0) throw new ApiError(404, 'no actors found in database.')
-      return c.json({ success: true, actors: items, ...paging } satisfies z.input<typeof actorListResponse>)
+      return c.json({ success: true, actors: items, ...paging } satisfies z.input<typeof actorListWithMoviesResponse>)
     },
   )
 
@@ -47,18 +47,25 @@ export const actors = new Hono<AppEnv>()
     '/',
     operation({
       tag,
-      summary: 'Create an actor',
+      summary: 'Create an actor, or up to 100 at once',
+      description: 'An array of up to 100 creates them all or none, and answers them in input order, without `Location`.',
       success: {
         status: 201,
         description: 'Created.',
-        schema: actorCreatedResponse,
-        headers: { Location: 'The new actor: `/actors/<id>`.' },
+        schema: z.xor([actorCreatedResponse, actorsCreatedResponse]),
+        headers: { Location: { description: 'The new actor (`/actors/<id>`); not on a bulk create.', optional: true } },
       },
     }),
     requirePermission('create:actors'),
-    jsonBody(createActorSchema),
+    jsonBodies(createActorSchema),
     async (c) => {
-      const actor = await createActor(c.var.db, c.req.valid('json'))
+      const input = c.req.valid('json')
+      if (Array.isArray(input)) {
+        const { rows } = await createActors(c.var.db, input)
+        const body = { success: true, created: rows.map((row) => row.id), actors: rows } satisfies z.input<typeof actorsCreatedResponse>
+        return c.json(body, 201)
+      }
+      const actor = await createActor(c.var.db, input)
       const body = { success: true, created: actor.id, actor } satisfies z.input<typeof actorCreatedResponse>
       return c.json(body, 201, { Location: `/actors/${actor.id}` })
     },
@@ -69,18 +76,24 @@ export const actors = new Hono<AppEnv>()
     operation({
       tag,
       summary: 'Get an actor',
-      description: 'Carries a strong `ETag`; `If-None-Match` with it answers 304.',
-      success: { status: 200, description: 'The actor.', schema: actorResponse, headers: { ETag: 'A strong ETag of the actor.' } },
+      description: 'Carries a strong `ETag`, which covers the embedded list with `include=movies`; `If-None-Match` with it answers 304.',
+      success: {
+        status: 200,
+        description: 'The actor.',
+        schema: actorWithMoviesResponse,
+        headers: { ETag: 'A strong ETag of the actor.' },
+      },
     }),
     requirePermission('read:actors'),
+    validate('query', getActorQuery),
     pathIds({ id: actorNotFound }),
     notModified(),
     async (c) => {
       const { id } = c.req.valid('param')
-      const row = await getActor(c.var.db, id)
+      const row = await getActor(c.var.db, id, c.req.valid('query').include)
       if (!row) throw actorNotFound(id)
       const { etag, ...actor } = row
-      return c.json({ success: true, actor } satisfies z.input<typeof actorResponse>, 200, etagHeader(etag))
+      return c.json({ success: true, actor } satisfies z.input<typeof actorWithMoviesResponse>, 200, etagHeader(etag))
     },
   )
 

@@ -1,5 +1,5 @@
 import { Hono } from 'hono'
-import type * as z from 'zod'
+import * as z from 'zod'
 import { requirePermission } from '../auth/require-permission'
 import { etagHeader, ifMatch, notModified, whyNothingWritten } from '../conditional'
 import type { AppEnv } from '../env'
@@ -7,19 +7,19 @@ import { ApiError, movieNotFound, nothingToUpdate } from '../errors'
 import { operation } from '../openapi'
 import { listCast } from '../queries/castings'
 import { pageOf } from '../queries/listing'
-import { createMovie, currentMovieEtag, deleteMovie, getMovie, listMovies, updateMovie } from '../queries/movies'
-import { castResponse } from '../schemas/castings'
+import { createMovie, createMovies, currentMovieEtag, deleteMovie, getMovie, listMovies, updateMovie } from '../queries/movies'
+import { castResponse, movieListWithCastResponse, movieWithCastResponse } from '../schemas/castings'
 import { deletedSchema } from '../schemas/common'
 import {
   createMovieSchema,
+  getMovieQuery,
   listMoviesQuery,
   movieCreatedResponse,
-  movieListResponse,
-  movieResponse,
+  moviesCreatedResponse,
   movieUpdatedResponse,
   updateMovieSchema,
 } from '../schemas/movies'
-import { jsonBody, pathIds, validate } from '../validation'
+import { jsonBodies, jsonBody, pathIds, validate } from '../validation'
 
 const tag = 'Movies'
 
@@ -29,8 +29,8 @@ export const movies = new Hono<AppEnv>()
     operation({
       tag,
       summary: 'List movies',
-      description: 'Filters, sort, page size, and `page` or the keyset cursor `after`.',
-      success: { status: 200, description: 'A page of movies.', schema: movieListResponse },
+      description: "Filters, sort, page size, and `page` or the keyset cursor `after`; `include=cast` embeds each movie's cast.",
+      success: { status: 200, description: 'A page of movies.', schema: movieListWithCastResponse },
       errors: { 404: 'No movies on this page (`no movies found in database.`).' },
     }),
     requirePermission('read:movies'),
@@ -39,7 +39,7 @@ export const movies = new Hono<AppEnv>()
       const query = c.req.valid('query')
       const { items, paging } = pageOf(await listMovies(c.var.db, query), query)
       if (items.length === 0) throw new ApiError(404, 'no movies found in database.')
-      return c.json({ success: true, movies: items, ...paging } satisfies z.input<typeof movieListResponse>)
+      return c.json({ success: true, movies: items, ...paging } satisfies z.input<typeof movieListWithCastResponse>)
     },
   )
 
@@ -47,18 +47,25 @@ export const movies = new Hono<AppEnv>()
     '/',
     operation({
       tag,
-      summary: 'Create a movie',
+      summary: 'Create a movie, or up to 100 at once',
+      description: 'An array of up to 100 creates them all or none, and answers them in input order, without `Location`.',
       success: {
         status: 201,
         description: 'Created.',
-        schema: movieCreatedResponse,
-        headers: { Location: 'The new movie: `/movies/<id>`.' },
+        schema: z.xor([movieCreatedResponse, moviesCreatedResponse]),
+        headers: { Location: { description: 'The new movie (`/movies/<id>`); not on a bulk create.', optional: true } },
       },
     }),
     requirePermission('create:movies'),
-    jsonBody(createMovieSchema),
+    jsonBodies(createMovieSchema),
     async (c) => {
-      const movie = await createMovie(c.var.db, c.req.valid('json'))
+      const input = c.req.valid('json')
+      if (Array.isArray(input)) {
+        const { rows } = await createMovies(c.var.db, input)
+        const body = { success: true, created: rows.map((row) => row.id), movies: rows } satisfies z.input<typeof moviesCreatedResponse>
+        return c.json(body, 201)
+      }
+      const movie = await createMovie(c.var.db, input)
       const body = { success: true, created: movie.id, movie } satisfies z.input<typeof movieCreatedResponse>
       return c.json(body, 201, { Location: `/movies/${movie.id}` })
     },
@@ -69,18 +76,19 @@ export const movies = new Hono<AppEnv>()
     operation({
       tag,
       summary: 'Get a movie',
-      description: 'Carries a strong `ETag`; `If-None-Match` with it answers 304.',
-      success: { status: 200, description: 'The movie.', schema: movieResponse, headers: { ETag: 'A strong ETag of the movie.' } },
+      description: 'Carries a strong `ETag`, which covers the embedded list with `include=cast`; `If-None-Match` with it answers 304.',
+      success: { status: 200, description: 'The movie.', schema: movieWithCastResponse, headers: { ETag: 'A strong ETag of the movie.' } },
     }),
     requirePermission('read:movies'),
+    validate('query', getMovieQuery),
     pathIds({ id: movieNotFound }),
     notModified(),
     async (c) => {
       const { id } = c.req.valid('param')
-      const row = await getMovie(c.var.db, id)
+      const row = await getMovie(c.var.db, id, c.req.valid('query').include)
       if (!row) throw movieNotFound(id)
       const { etag, ...movie } = row
-      return c.json({ success: true, movie } satisfies z.input<typeof movieResponse>, 200, etagHeader(etag))
+      return c.json({ success: true, movie } satisfies z.input<typeof movieWithCastResponse>, 200, etagHeader(etag))
     },
   )
 

@@ -1,7 +1,7 @@
 import * as z from 'zod'
 import { pagingSchema, successSchema, withoutNul } from './common'
 import { DEFAULT_GENDER, MAX_AGE, MAX_GENDER, MAX_NAME, MIN_AGE } from './limits'
-import { ageParam, checkCursor, pagingParams, sortParam, textParam } from './listing'
+import { ageParam, checkCursor, includeParam, pagingParams, sortParam, textParam } from './listing'
 
 const NAME_RULE = `name must be a string of 1 to ${MAX_NAME} characters.`
 const AGE_RULE = `age must be an integer between ${MIN_AGE} and ${MAX_AGE}.`
@@ -36,9 +36,13 @@ export const listActorsQuery = z
     min_age: ageParam('min_age').optional(),
     max_age: ageParam('max_age').optional(),
     sort: sortParam(['id', 'name', 'age']).optional(),
+    include: includeParam(['movies']).optional(),
     ...pagingParams,
   })
   .superRefine(checkCursor)
+
+/** GET /actors/:id: `include=movies` embeds the actor's movies. */
+export const getActorQuery = z.object({ include: includeParam(['movies']).optional() })
 
 export const actorSchema = z
   .object({ id: z.int32().positive(), name: z.string(), age: z.int().min(MIN_AGE).max(MAX_AGE), gender: z.string() })
@@ -47,8 +51,11 @@ export const actorSchema = z
 export type CreateActor = z.output<typeof createActorSchema>
 export type UpdateActor = z.output<typeof updateActorSchema>
 export type ListActorsQuery = z.output<typeof listActorsQuery>
+export type ActorInclude = z.output<typeof getActorQuery>['include']
 
 export const actorListResponse = successSchema.extend({ actors: z.array(actorSchema) }).extend(pagingSchema.shape)
 export const actorResponse = successSchema.extend({ actor: actorSchema })
 export const actorCreatedResponse = successSchema.extend({ created: z.int32().positive(), actor: actorSchema })
+/** A bulk create: ids and actors in input order. */
+export const actorsCreatedResponse = successSchema.extend({ created: z.array(z.int32().positive()), actors: z.array(actorSchema) })
 export const actorUpdatedResponse = successSchema.extend({ updated: z.int32().positive(), actor: z.array(actorSchema).length(1) })
