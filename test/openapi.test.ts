@@ -33,7 +33,7 @@ describe('GET /openapi.json', () => {
       ),
     )
     expect([...documented].sort()).toEqual([...registeredRoutes()].sort())
-    expect(documented.size).toBe(18)
+    expect(documented.size).toBe(19)
   })
 
   it('names for each protected operation its permission, bearer security and 401/403', async () => {
@@ -71,7 +71,8 @@ describe('GET /openapi.json', () => {
     expect(get?.responses['304']?.content).toBeUndefined() // notModified()
     expect(get?.responses['304']?.headers?.ETag?.required).toBe(true)
     expect(get?.responses['200']?.headers?.ETag?.required).toBe(true)
-    expect(paths['/actors']?.post?.responses['201']?.headers?.Location?.required).toBe(true)
+    // Not on a bulk create (API.md C2).
+    expect(paths['/actors']?.post?.responses['201']?.headers?.Location?.required).toBe(false)
     expect(statuses('/movies', 'post')).toEqual(['201', '400', '401', '403', '413', '422', '429', '503']) // jsonBody
     expect(statuses('/movies/{id}', 'patch')).toEqual(['200', '400', '401', '403', '404', '412', '413', '422', '429', '503'])
     expect(statuses('/movies/{id}', 'delete')).toEqual(['200', '400', '401', '403', '404', '412', '429', '503']) // ifMatch, pathIds
@@ -104,6 +105,67 @@ describe('GET /openapi.json', () => {
     )
     expect(names('/movies', 'get')).toEqual(expect.arrayContaining(['query:released_from', 'query:released_to']))
     expect(names('/movies/{id}/actors/{actor_id}', 'delete')).toEqual(['path:id', 'path:actor_id'])
+  })
+})
+
+describe('the shapes of Part C1-C2 in /openapi.json', () => {
+  type Schema = {
+    oneOf?: Schema[]
+    type?: string
+    enum?: string[]
+    items?: Schema
+    properties?: Record<string, Schema>
+    maxItems?: number
+    minItems?: number
+  }
+  const bodyOf = (operation?: Operation) =>
+    (operation as { requestBody?: { content: Record<string, { schema: Schema }> } } | undefined)?.requestBody?.content['application/json']
+      ?.schema
+  const responseOf = (operation: Operation | undefined, status: string) =>
+    operation?.responses[status]?.content?.['application/json']?.schema as Schema
+
+  it('documents the create bodies as one object or an array of 1 to 100, and both answers', async () => {
+    const { paths } = await getDocument()
+    for (const [path, key] of [
+      ['/actors', 'actors'],
+      ['/movies', 'movies'],
+    ] as const) {
+      const body = bodyOf(paths[path]?.post)
+      expect(
+        body?.oneOf?.map((branch) => branch.type),
+        path,
+      ).toEqual(['object', 'array'])
+      expect(body?.oneOf?.[1]).toMatchObject({ minItems: 1, maxItems: 100, items: body?.oneOf?.[0] })
+      const created = responseOf(paths[path]?.post, '201')
+      expect(
+        created.oneOf?.map((branch) => Object.keys(branch.properties ?? {})),
+        path,
+      ).toEqual([
+        ['success', 'created', key.slice(0, -1)],
+        ['success', 'created', key],
+      ])
+    }
+  })
+
+  it('documents include as an enum, and the embedded list in each answer', async () => {
+    const { paths } = await getDocument()
+    const include = (path: string) => paths[path]?.get?.parameters?.find((p) => p.name === 'include') as { schema?: Schema } | undefined
+    expect(include('/movies')?.schema?.enum).toEqual(['cast'])
+    expect(include('/movies/{id}')?.schema?.enum).toEqual(['cast'])
+    expect(include('/actors')?.schema?.enum).toEqual(['movies'])
+    expect(include('/actors/{id}')?.schema?.enum).toEqual(['movies'])
+    const listed = responseOf(paths['/movies']?.get, '200').properties?.movies?.items?.properties?.cast
+    expect(Object.keys(listed?.items?.properties ?? {})).toEqual(['id', 'name', 'age', 'gender', 'fee'])
+    const one = responseOf(paths['/actors/{id}']?.get, '200').properties?.actor?.properties?.movies
+    expect(Object.keys(one?.items?.properties ?? {})).toEqual(['id', 'title', 'release_date', 'fee'])
+  })
+
+  it('documents the cast replacement body, bounded to 500 entries', async () => {
+    const { paths } = await getDocument()
+    const put = paths['/movies/{id}/actors']?.put
+    expect(put?.['x-permission']).toBe('edit:movies')
+    expect(bodyOf(put)?.properties?.cast).toMatchObject({ type: 'array', maxItems: 500 })
+    expect(Object.keys(put?.responses ?? {})).toEqual(['200', '400', '401', '403', '404', '413', '422', '429', '503'])
   })
 })
 
