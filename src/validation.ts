@@ -81,6 +81,20 @@ export const validate = <Target extends 'query' | 'json', Schema extends z.ZodTy
     answered,
   )
 
+/** A middleware whose input a client may leave out altogether (`hc`'s `query`). */
+type Omittable<M> =
+  M extends MiddlewareHandler<infer E, infer P, infer I extends { in?: object; out?: object }>
+    ? MiddlewareHandler<E, P, { in: Partial<I['in']>; out: I['out'] }>
+    : never
+
+/**
+ * A query string of optional parameters only (`include` on a single
+ * resource): as `validate('query')`, and a typed client need not send a
+ * `query` at all, so a route that took none before keeps its call.
+ */
+export const optionalQuery = <Schema extends z.ZodType>(schema: Schema) =>
+  validate('query', schema) as unknown as Omittable<ReturnType<typeof validate<'query', Schema>>>
+
 /**
  * The route's path ids, as numbers. An id that is not a positive 32-bit
  * integer names nothing: it answers its resource's 404 (`notFound`, by

@@ -10,6 +10,7 @@ import { exportJWK, generateKeyPair } from 'jose'
 import type { TestProject } from 'vitest/node'
 import { prepareDocsAssets } from '../scripts/lib/docs-assets.ts'
 import { root } from '../scripts/lib/paths.ts'
+import { PGLITE_CONNECTIONS } from '../scripts/lib/pglite.ts'
 import { type EndpointMode, startSqlEndpoint } from '../scripts/lib/sql-endpoint.ts'
 import { startTestDatabaseInBackground } from './node/test-database.ts'
 
@@ -26,7 +27,8 @@ export default async function setup(project: TestProject) {
   const databaseUrl = database.url
 
   const { hostname, port } = new URL(databaseUrl)
-  const endpoint = await startSqlEndpoint({ target: { host: hostname, port: Number(port || 5432) } })
+  const poolSize = process.env.TEST_DATABASE_URL ? undefined : PGLITE_CONNECTIONS
+  const endpoint = await startSqlEndpoint({ target: { host: hostname, port: Number(port || 5432) }, poolSize })
   teardowns.push(() => endpoint.close())
 
   const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true })

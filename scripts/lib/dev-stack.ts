@@ -6,7 +6,7 @@ import { explicitConfig, isLocalDatabase } from './dev-vars.ts'
 import { prepareDocsAssets } from './docs-assets.ts'
 import { migrateServer } from './migrate.ts'
 import { dataDir as defaultDataDir, devServerFile, root } from './paths.ts'
-import { startEmbeddedPostgres } from './pglite.ts'
+import { PGLITE_CONNECTIONS, startEmbeddedPostgres } from './pglite.ts'
 import { type SqlEndpoint, startSqlEndpoint } from './sql-endpoint.ts'
 
 export type DevStack = {
@@ -52,10 +52,12 @@ export async function startDevStack({
     prepareDocsAssets()
 
     let databaseUrl = given ?? explicit.DATABASE_URL
+    let embeddedUrl: string | undefined
     if (!databaseUrl) {
       const embedded = await startEmbeddedPostgres(join(dataDir, 'pglite'))
       cleanups.push(() => embedded.close())
       databaseUrl = `postgres://postgres@127.0.0.1:${embedded.port}/postgres`
+      embeddedUrl = databaseUrl
       // Lets `npm run db:seed` reach this database while dev holds PGlite's folder.
       const runtimeFile = devServerFile(dataDir)
       writeFileSync(runtimeFile, JSON.stringify({ databaseUrl }))
@@ -72,7 +74,8 @@ export async function startDevStack({
     let endpoint: SqlEndpoint | undefined
     if (!explicit.DATABASE_HTTP_ENDPOINT && isLocalDatabase(databaseUrl)) {
       const { hostname, port: dbPort } = new URL(databaseUrl)
-      endpoint = await startSqlEndpoint({ target: { host: hostname.replace(/^\[|\]$/g, ''), port: Number(dbPort || 5432) } })
+      const poolSize = supplied.DATABASE_URL === embeddedUrl ? PGLITE_CONNECTIONS : undefined
+      endpoint = await startSqlEndpoint({ target: { host: hostname.replace(/^\[|\]$/g, ''), port: Number(dbPort || 5432) }, poolSize })
       cleanups.push(() => endpoint?.close())
       supplied.DATABASE_HTTP_ENDPOINT = endpoint.url
     }

@@ -19,7 +19,7 @@ import {
 } from '../schemas/actors'
 import { actorListWithMoviesResponse, actorWithMoviesResponse, filmographyResponse } from '../schemas/castings'
 import { deletedSchema } from '../schemas/common'
-import { jsonBodies, jsonBody, pathIds, validate } from '../validation'
+import { jsonBodies, jsonBody, optionalQuery, pathIds, validate } from '../validation'
 
 const tag = 'Actors'
 
@@ -85,7 +85,7 @@ export const actors = new Hono<AppEnv>()
       },
     }),
     requirePermission('read:actors'),
-    validate('query', getActorQuery),
+    optionalQuery(getActorQuery),
     pathIds({ id: actorNotFound }),
     notModified(),
     async (c) => {

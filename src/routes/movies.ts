@@ -19,7 +19,7 @@ import {
   movieUpdatedResponse,
   updateMovieSchema,
 } from '../schemas/movies'
-import { jsonBodies, jsonBody, pathIds, validate } from '../validation'
+import { jsonBodies, jsonBody, optionalQuery, pathIds, validate } from '../validation'
 
 const tag = 'Movies'
 
@@ -80,7 +80,7 @@ export const movies = new Hono<AppEnv>()
       success: { status: 200, description: 'The movie.', schema: movieWithCastResponse, headers: { ETag: 'A strong ETag of the movie.' } },
     }),
     requirePermission('read:movies'),
-    validate('query', getMovieQuery),
+    optionalQuery(getMovieQuery),
     pathIds({ id: movieNotFound }),
     notModified(),
     async (c) => {
