@@ -88,8 +88,10 @@ export const embeddedMovies = (include: 'movies' | undefined) => embedding('movi
 
 /**
  * A movie's whole cast becomes `cast` (API.md C2), as one batch: one round
- * trip, one transaction. The movie is locked first, so a second replacement
- * waits and its statements then see this one's result; the actors are locked
+ * trip, one transaction. The movie is locked first (FOR UPDATE, which also
+ * holds off the foreign key check of a single casting's write), so a second
+ * replacement waits and its statements then see this one's result (each
+ * statement of a read-committed transaction takes a new snapshot); the actors are locked
  * against a delete, so none can vanish between the check and the write. The
  * third statement writes only if the movie and every actor exist, and names
  * the first actor (in list order) that does not; the fourth reads the cast.
