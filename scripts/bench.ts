@@ -50,8 +50,9 @@ try {
   const tokens = { assistant: await mint('assistant'), producer: await mint('producer') }
   let turn = 0
   const tokenOf = (role?: Role) => (role ? tokens[role as keyof typeof tokens][turn++ % SUBJECTS] : undefined)
-  const db = new pg.Client({ connectionString: benchDb.url })
-  await db.connect()
+  // A pool of one, not a client: a session the shared server ends while it idles is replaced, not fatal.
+  const db = new pg.Pool({ connectionString: benchDb.url, max: 1 })
+  db.on('error', () => {})
   await db.query(`insert into actors (name, age, gender) select 'Actor ' || i, 20 + i % 60, 'Female' from generate_series(1, 2000) as i`)
   await db.query(`insert into movies (title, release_date) select 'Movie ' || i, date '2000-01-01' + i from generate_series(1, 100) as i`)
   await db.query('insert into castings (movie_id, actor_id, fee) select 1, i, 1000 from generate_series(1, 20) as i')
