@@ -65,6 +65,8 @@ const edgeText = fc.constantFrom(
   'title',
   '-release_date',
   'fee',
+  'cast',
+  'movies',
   'Female',
   'Other',
   'ada',
@@ -137,7 +139,21 @@ const target = fc.oneof(
   { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...METHODS), unknownPath) },
 )
 
-const QUERY_KEYS = ['page', 'per_page', 'after', 'sort', 'q', 'gender', 'min_age', 'max_age', 'released_from', 'released_to', 'id', 'fee']
+const QUERY_KEYS = [
+  'page',
+  'per_page',
+  'after',
+  'sort',
+  'q',
+  'gender',
+  'min_age',
+  'max_age',
+  'released_from',
+  'released_to',
+  'include',
+  'id',
+  'fee',
+]
 const query = fc
   .array(
     fc.tuple(
@@ -169,9 +185,12 @@ const validish = fc.record(
     fee: fieldValue,
     id: fieldValue,
     movie_id: fieldValue,
+    actor_id: fieldValue,
   },
   { requiredKeys: [] },
 )
+/** Lists of those, as a bulk create or a cast replacement holds them, with other values among them. */
+const validishList = fc.array(fc.oneof({ weight: 5, arbitrary: validish }, { weight: 1, arbitrary: fieldValue }), { maxLength: 6 })
 
 const name = fc
   .string({ minLength: 1, maxLength: 30 })
@@ -191,14 +210,30 @@ const fee = fc.record({
 const someOf = <T extends Record<string, fc.Arbitrary<unknown>>>(fields: T) =>
   fc.record(fields, { requiredKeys: [] }).filter((value) => Object.keys(value).length > 0)
 
+const newActor = fc.record(actorValues, { requiredKeys: ['name', 'age'] })
+const newMovie = fc.record(movieValues)
+/** A cast replacement: distinct actor ids, some of which may not exist. */
+const castList = fc
+  .uniqueArray(fc.integer({ min: 1, max: SEEDED_ACTORS + 4 }), { maxLength: 6 })
+  .chain((ids) => fc.tuple(...ids.map((actor_id) => fee.map((f) => ({ actor_id, ...f })))))
+  .map((cast) => ({ cast }))
+
 /** Bodies some route would accept, sent to any route. */
-const valid = fc.oneof(fc.record(actorValues, { requiredKeys: ['name', 'age'] }), fc.record(movieValues, { requiredKeys: ['title'] }), fee)
+const valid = fc.oneof(
+  newActor,
+  fc.record(movieValues, { requiredKeys: ['title'] }),
+  fee,
+  fc.array(newActor, { minLength: 1, maxLength: 4 }),
+  fc.array(newMovie, { minLength: 1, maxLength: 4 }),
+  castList,
+)
 
 /** The body each route accepts, so that writes succeed too and the tables move. */
 function acceptedBody(method: string, pattern: string): fc.Arbitrary<string | undefined> {
   const json = (arbitrary: fc.Arbitrary<unknown>) => arbitrary.map((value) => JSON.stringify(value))
-  if (method === 'POST' && pattern === '/actors') return json(fc.record(actorValues, { requiredKeys: ['name', 'age'] }))
-  if (method === 'POST' && pattern === '/movies') return json(fc.record(movieValues))
+  if (method === 'POST' && pattern === '/actors') return json(fc.oneof(newActor, fc.array(newActor, { minLength: 1, maxLength: 5 })))
+  if (method === 'POST' && pattern === '/movies') return json(fc.oneof(newMovie, fc.array(newMovie, { minLength: 1, maxLength: 5 })))
+  if (method === 'PUT' && pattern === '/movies/:id/actors') return json(castList)
   if (method === 'PATCH' && pattern === '/actors/:id') return json(someOf(actorValues))
   if (method === 'PATCH' && pattern === '/movies/:id') return json(someOf(movieValues))
   if (method === 'PUT') return fc.option(json(fee), { nil: undefined })
@@ -209,6 +244,9 @@ const body = fc.oneof(
   { weight: 3, arbitrary: fc.constant(undefined) },
   { weight: 4, arbitrary: valid.map((value) => JSON.stringify(value)) },
   { weight: 8, arbitrary: validish.map((value) => JSON.stringify(value)) },
+  { weight: 2, arbitrary: validishList.map((value) => JSON.stringify(value)) },
+  { weight: 1, arbitrary: validishList.map((cast) => JSON.stringify({ cast })) },
+  { weight: 1, arbitrary: fc.constant(JSON.stringify(Array.from({ length: 101 }, (_, i) => ({ name: `N${i}`, age: 1 })))) },
   { weight: 2, arbitrary: fc.json({ maxDepth: 2 }) },
   { weight: 1, arbitrary: fc.string({ maxLength: 40 }) },
   { weight: 1, arbitrary: fc.constantFrom('', '{}', '[]', 'null', '{"name":', '{"name":"Ada","name":"Bea","age":3}', '\u0000') },
@@ -370,11 +408,17 @@ function changedRows(before: Map<string, string>, after: Map<string, string>) {
 
 /**
  * Which rows a write that succeeded may have changed: the resource it names
- * (or created), and for a deleted actor or movie, its castings.
+ * (or created, one or many), for a deleted actor or movie its castings, and
+ * for a cast replacement the movie's castings.
  */
-function mayChange(method: string, path: string, response: Response): (key: string) => boolean {
+async function mayChange(method: string, path: string, response: Response): Promise<(key: string) => boolean> {
   const created = response.status === 201 && method === 'POST' ? response.headers.get('Location') : null
-  const [, resource, id, , actorId] = (created ?? path).split('/')
+  if (response.status === 201 && method === 'POST' && !created) {
+    const ids = new Set(((await response.clone().json()) as { created: number[] }).created.map((id) => `${path[1]}${id}`))
+    return (key) => ids.has(key)
+  }
+  const [, resource, id, rest, actorId] = (created ?? path).split('/')
+  if (resource === 'movies' && rest === 'actors' && actorId === undefined && method === 'PUT') return (key) => key.startsWith(`c${id}:`)
   if (resource !== 'actors' && resource !== 'movies') return () => false
   if (actorId !== undefined) return (key) => key === `c${id}:${actorId}`
   const own = `${resource[0]}${id}`
@@ -435,7 +479,7 @@ describe('fuzzing every route', () => {
               statuses[response.status] = (statuses[response.status] ?? 0) + 1
               if (WRITES.has(request.method) && response.status < 300) {
                 written++
-                writes.push(mayChange(request.method, request.path, response))
+                writes.push(await mayChange(request.method, request.path, response))
               }
               await expectAnswer(request, response)
             }),

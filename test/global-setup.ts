@@ -10,6 +10,7 @@ import { exportJWK, generateKeyPair } from 'jose'
 import type { TestProject } from 'vitest/node'
 import { prepareDocsAssets } from '../scripts/lib/docs-assets.ts'
 import { root } from '../scripts/lib/paths.ts'
+import { PGLITE_CONNECTIONS } from '../scripts/lib/pglite.ts'
 import { type EndpointMode, startSqlEndpoint } from '../scripts/lib/sql-endpoint.ts'
 import { startTestDatabaseInBackground } from './node/test-database.ts'
 
@@ -28,16 +29,20 @@ export default async function setup(project: TestProject) {
   const { hostname, port } = new URL(databaseUrl)
   // PGlite is one backend: its socket server interleaves the protocol messages of several connections, so one
   // connection's unnamed statement can be replaced by another's mid-query. One pooled connection keeps them apart.
-  const poolSize = process.env.TEST_DATABASE_URL ? undefined : 1
+  const poolSize = process.env.TEST_DATABASE_URL ? undefined : PGLITE_CONNECTIONS
   const endpoint = await startSqlEndpoint({ target: { host: hostname, port: Number(port || 5432) }, poolSize })
   teardowns.push(() => endpoint.close())
 
   const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true })
   const publicJwk = { ...(await exportJWK(publicKey)), kid: TEST_KID, alg: 'RS256', use: 'sig' }
-  const services = await startServices(JSON.stringify({ keys: [publicJwk] }), async (mode) => {
-    await database.ready
-    await endpoint.setMode(mode)
-  })
+  const services = await startServices(
+    JSON.stringify({ keys: [publicJwk] }),
+    async (mode) => {
+      await database.ready
+      await endpoint.setMode(mode)
+    },
+    () => endpoint.stats(true),
+  )
   teardowns.push(() => services.close())
 
   project.provide('bindings', {
@@ -66,8 +71,13 @@ export default async function setup(project: TestProject) {
  *   until POST /jwks-flaky/down?case=… makes it answer 500;
  *   GET /hits?path=… counts requests to a path.
  * - POST /database/up|down|hang|error|garbled: how the SQL endpoint answers.
+ * - POST /database-stats: the endpoint's round trips and statements since the last call.
  */
-async function startServices(jwks: string, setDatabaseMode: (mode: EndpointMode) => Promise<void>) {
+async function startServices(
+  jwks: string,
+  setDatabaseMode: (mode: EndpointMode) => Promise<void>,
+  databaseStats: () => { requests: number; statements: number },
+) {
   const hits = new Map<string, number>()
   const downCases = new Set<string>()
   const hanging = new Set<ServerResponse>()
@@ -85,6 +95,7 @@ async function startServices(jwks: string, setDatabaseMode: (mode: EndpointMode)
       }
       return json(200, '{}')
     }
+    if (request.method === 'POST' && url.pathname === '/database-stats') return json(200, JSON.stringify(databaseStats()))
     if (request.method === 'POST' && url.pathname === '/jwks-flaky/down') {
       downCases.add(url.searchParams.get('case') ?? '')
       return json(200, '{}')

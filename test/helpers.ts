@@ -111,6 +111,21 @@ export const insertActors = (values: (typeof actors.$inferInsert)[]) => withDb((
 export const insertMovies = (values: (typeof movies.$inferInsert)[]) => withDb((db) => db.insert(movies).values(values).returning())
 
 /**
+ * Round trips and statements the SQL endpoint answered during `work`, as it
+ * counts them. The test files run one at a time, so no other test's queries
+ * are among them.
+ */
+export async function countedByEndpoint(work: () => Promise<unknown>) {
+  const stats = () =>
+    fetch(`${inject('servicesUrl')}/database-stats`, { method: 'POST' }).then(
+      (r) => r.json() as Promise<{ requests: number; statements: number }>,
+    )
+  await stats()
+  await work()
+  return stats()
+}
+
+/**
  * How the SQL endpoint answers: normally, not at all (refused), never (hangs),
  * with a 503, with something that is not Neon's format, or too late (after committing).
  */

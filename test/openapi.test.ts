@@ -42,7 +42,7 @@ describe('GET /openapi.json', () => {
       ),
     )
     expect([...documented].sort()).toEqual([...registeredRoutes()].sort())
-    expect(documented.size).toBe(22)
+    expect(documented.size).toBe(23)
   })
 
   it('names for each protected operation its permission, bearer security and 401/403', async () => {
@@ -80,7 +80,8 @@ describe('GET /openapi.json', () => {
     expect(get?.responses['304']?.content).toBeUndefined() // notModified()
     expect(get?.responses['304']?.headers?.ETag?.required).toBe(true)
     expect(get?.responses['200']?.headers?.ETag?.required).toBe(true)
-    expect(paths['/actors']?.post?.responses['201']?.headers?.Location?.required).toBe(true)
+    // Not on a bulk create (API.md C2).
+    expect(paths['/actors']?.post?.responses['201']?.headers?.Location?.required).toBe(false)
     expect(statuses('/movies', 'post')).toEqual(['201', '400', '401', '403', '409', '413', '422', '429', '503']) // idempotencyKey, jsonBody
     expect(paths['/actors']?.post?.responses['201']?.headers?.['Idempotent-Replayed']?.required).toBe(false)
     expect(paths['/movies']?.post?.responses['409']?.headers?.['Retry-After']?.required).toBe(true)
@@ -232,6 +233,67 @@ describe('GET /openapi.json, as a client generator reads it', () => {
   it('gives PUBLIC_ORIGIN as its server when the deployment sets it', async () => {
     const response = await app.request('/openapi.json', {}, { ...env, PUBLIC_ORIGIN: 'https://api.example.com/' })
     expect(((await response.json()) as Document).servers).toEqual([{ url: 'https://api.example.com', description: 'This deployment.' }])
+  })
+})
+
+describe('the shapes of Part C1-C2 in /openapi.json', () => {
+  type Schema = {
+    oneOf?: Schema[]
+    type?: string
+    enum?: string[]
+    items?: Schema
+    properties?: Record<string, Schema>
+    maxItems?: number
+    minItems?: number
+  }
+  const bodyOf = (operation?: Operation) =>
+    (operation as { requestBody?: { content: Record<string, { schema: Schema }> } } | undefined)?.requestBody?.content['application/json']
+      ?.schema
+  const responseOf = (operation: Operation | undefined, status: string) =>
+    operation?.responses[status]?.content?.['application/json']?.schema as Schema
+
+  it('documents the create bodies as one object or an array of 1 to 100, and both answers', async () => {
+    const { paths } = await getDocument()
+    for (const [path, key] of [
+      ['/actors', 'actors'],
+      ['/movies', 'movies'],
+    ] as const) {
+      const body = bodyOf(paths[path]?.post)
+      expect(
+        body?.oneOf?.map((branch) => branch.type),
+        path,
+      ).toEqual(['object', 'array'])
+      expect(body?.oneOf?.[1]).toMatchObject({ minItems: 1, maxItems: 100, items: body?.oneOf?.[0] })
+      const created = responseOf(paths[path]?.post, '201')
+      expect(
+        created.oneOf?.map((branch) => Object.keys(branch.properties ?? {})),
+        path,
+      ).toEqual([
+        ['success', 'created', key.slice(0, -1)],
+        ['success', 'created', key],
+      ])
+    }
+  })
+
+  it('documents include as an enum, and the embedded list in each answer', async () => {
+    const { paths } = await getDocument()
+    const include = (path: string) => paths[path]?.get?.parameters?.find((p) => p.name === 'include') as { schema?: Schema } | undefined
+    expect(include('/movies')?.schema?.enum).toEqual(['cast'])
+    expect(include('/movies/{id}')?.schema?.enum).toEqual(['cast'])
+    expect(include('/actors')?.schema?.enum).toEqual(['movies'])
+    expect(include('/actors/{id}')?.schema?.enum).toEqual(['movies'])
+    const listed = responseOf(paths['/movies']?.get, '200').properties?.movies?.items?.properties?.cast
+    expect(Object.keys(listed?.items?.properties ?? {})).toEqual(['id', 'name', 'age', 'gender', 'fee'])
+    const one = responseOf(paths['/actors/{id}']?.get, '200').properties?.actor?.properties?.movies
+    expect(Object.keys(one?.items?.properties ?? {})).toEqual(['id', 'title', 'release_date', 'fee'])
+  })
+
+  it('documents the cast replacement body, bounded to 500 entries', async () => {
+    const { paths } = await getDocument()
+    const put = paths['/movies/{id}/actors']?.put
+    expect(put?.['x-permission']).toBe('edit:movies')
+    expect(bodyOf(put)?.properties?.cast).toMatchObject({ type: 'array', maxItems: 500 })
+    expect(Object.keys(put?.responses ?? {})).toEqual(['200', '400', '401', '403', '404', '413', '422', '429', '503'])
   })
 })
 

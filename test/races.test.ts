@@ -85,3 +85,52 @@ describe('a movie deleted while castings are being added to it', () => {
     expect(await withDb((db) => db.$count(castings))).toBe(0)
   })
 })
+
+describe('two replacements of one cast at once', () => {
+  it('leave exactly one of the two lists, whole', async () => {
+    await withDb((db) => db.insert(actors).values(Array.from({ length: 20 }, (_, i) => ({ name: `Actor ${i + 1}`, age: 30 }))))
+    const token = await tokenFor('producer')
+    const listOf = (first: number, fee: number) => Array.from({ length: 10 }, (_, i) => ({ actor_id: first + i, fee }))
+    const castOf = (list: { actor_id: number; fee: number }[], movieId: number) =>
+      list.map(({ actor_id, fee }) => ({ movie_id: movieId, actor_id, fee }))
+    for (let round = 1; round <= 5; round++) {
+      await withDb((db) => db.insert(movies).values({ title: `Movie ${round}`, release_date: '2000-01-01' }))
+      // Overlapping lists (actors 6-10 in both, with different fees), so a mixture would show.
+      const [a, b] = [listOf(1, round), listOf(6, 100 + round)]
+      const responses = await Promise.all(
+        [a, b, a, b].map((cast) => call(`/movies/${round}/actors`, { method: 'PUT', token, body: { cast } })),
+      )
+      expect(statusesOf(responses)).toEqual([200, 200, 200, 200])
+      const rows = await withDb((db) => db.select().from(castings).where(sql`${castings.movie_id} = ${round}`).orderBy(castings.actor_id))
+      expect([castOf(a, round), castOf(b, round)]).toContainEqual(rows)
+    }
+  })
+})
+
+describe('a cast replacement while an actor in it is deleted', () => {
+  it('leaves no casting of a deleted actor and answers no 500', async () => {
+    await withDb((db) => db.insert(actors).values(Array.from({ length: 40 }, (_, i) => ({ name: `Actor ${i + 1}`, age: 30 }))))
+    await withDb((db) => db.insert(movies).values({ title: 'Heat', release_date: '1995-12-15' }))
+    const token = await tokenFor('producer')
+    const cast = Array.from({ length: 40 }, (_, i) => ({ actor_id: i + 1, fee: i }))
+    for (let round = 0; round < 4; round++) {
+      const doomed = [round * 10 + 3, round * 10 + 7]
+      const replacements = [0, 1, 2].map(() => call('/movies/1/actors', { method: 'PUT', token, body: { cast } }))
+      const deletes = doomed.map((id) => call(`/actors/${id}`, { method: 'DELETE', token }))
+      for (const response of await Promise.all(deletes)) expect(response.status).toBe(200)
+      for (const response of await Promise.all(replacements)) {
+        expect([200, 404]).toContain(response.status)
+        if (response.status === 404)
+          expect((await response.json()) as { message: string }).toMatchObject({
+            message: expect.stringMatching(/^Actor with id \d+ not found in database\.$/),
+          })
+      }
+      const orphans = await withDb((db) =>
+        db.execute<{ n: number }>(
+          sql`select count(*)::int as n from ${castings} where not exists (select 1 from ${actors} where ${actors.id} = ${castings.actor_id})`,
+        ),
+      )
+      expect(orphans.rows[0]?.n).toBe(0)
+    }
+  })
+})

@@ -6,7 +6,7 @@ import { explicitConfig, isLocalDatabase } from './dev-vars.ts'
 import { prepareDocsAssets } from './docs-assets.ts'
 import { migrateServer } from './migrate.ts'
 import { dataDir as defaultDataDir, devServerFile, root } from './paths.ts'
-import { startEmbeddedPostgres } from './pglite.ts'
+import { PGLITE_CONNECTIONS, startEmbeddedPostgres } from './pglite.ts'
 import { type SqlEndpoint, startSqlEndpoint } from './sql-endpoint.ts'
 
 export type DevStack = {
@@ -82,7 +82,7 @@ export async function startDevStack({
       // PGlite is one backend whose socket server interleaves several connections' messages: one connection for it.
       endpoint = await startSqlEndpoint({
         target: { host: hostname.replace(/^\[|\]$/g, ''), port: Number(dbPort || 5432) },
-        poolSize: embedded ? 1 : undefined,
+        poolSize: embedded ? PGLITE_CONNECTIONS : undefined,
       })
       cleanups.push(() => endpoint?.close())
       supplied.DATABASE_HTTP_ENDPOINT = endpoint.url

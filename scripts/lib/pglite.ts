@@ -7,6 +7,16 @@ import { drizzle } from 'drizzle-orm/pglite'
 import { migrate } from 'drizzle-orm/pglite/migrator'
 import { migrationsFolder } from './paths.ts'
 
+/**
+ * How many connections the SQL endpoint keeps to PGlite: one. PGlite is one
+ * session, and its socket server interleaves the messages of its clients
+ * outside a transaction; a transaction (a `db.batch()`) on one connection
+ * among statements on others let a Bind meet another client's Parse
+ * ("bind message supplies 4 parameters, but prepared statement requires 2").
+ * One connection sends one statement at a time, as the one session runs them.
+ */
+export const PGLITE_CONNECTIONS = 1
+
 type EmbeddedPostgres = { db: PGlite; port: number; close(): Promise<void> }
 
 /**

@@ -31,7 +31,7 @@ const NOUNS = (
 const textArray = (values: string[]) => `array[${values.map((value) => `'${value}'`).join(', ')}]`
 
 /** Actors numbered `from` to `to` (their ids, in an empty table): names, genders 46/46/5/2.8/0.2%, ages 18 to 80 and a few outside. */
-export async function insertSampleActors(client: pg.Client, from: number, to: number) {
+export async function insertSampleActors(client: Pick<pg.Client, 'query'>, from: number, to: number) {
   await client.query(
     `insert into actors (name, age, gender)
      select (${textArray(FIRST)})[1 + i % ${FIRST.length}] || ' ' || (${textArray(LAST)})[1 + (i / ${FIRST.length}) % ${LAST.length}],
@@ -43,7 +43,7 @@ export async function insertSampleActors(client: pg.Client, from: number, to: nu
 }
 
 /** Movies numbered `from` to `to`: titles of two words from lists, release dates from 1920 to 2024. */
-export async function insertSampleMovies(client: pg.Client, from: number, to: number) {
+export async function insertSampleMovies(client: Pick<pg.Client, 'query'>, from: number, to: number) {
   await client.query(
     `insert into movies (title, release_date)
      select 'The ' || (${textArray(ADJECTIVES)})[1 + i % ${ADJECTIVES.length}] || ' ' || (${textArray(NOUNS)})[1 + (i / ${ADJECTIVES.length}) % ${NOUNS.length}],

@@ -2,11 +2,12 @@ import { and, asc, eq, gt, gte, ilike, lte, sql } from 'drizzle-orm'
 import type { Database } from '../db/client.ts'
 import { actorFields } from '../db/fields.ts'
 import { actors } from '../db/schema.ts'
-import type { ListActorsQuery } from '../schemas/actors.ts'
+import type { ActorInclude, ListActorsQuery } from '../schemas/actors.ts'
+import { embeddedMovies } from './castings.ts'
 import { contentHash } from './changes.ts'
 import { containing, cursorPage, numberedPage, offsetOf, ordering } from './listing.ts'
 
-const etag = contentHash(actorFields)
+const _etag = contentHash(actorFields)
 
 /**
  * One page of the actors matching the filters: one statement. A plain page
@@ -23,7 +24,7 @@ export async function listActors(db: Database, query: ListActorsQuery) {
   )
   if (query.after !== undefined) {
     const rows = await db
-      .select(actorFields)
+      .select({ ...actorFields, ...embeddedMovies(query.include) })
       .from(actors)
       .where(and(filters, gt(actors.id, query.after)))
       .orderBy(asc(actors.id))
@@ -31,7 +32,7 @@ export async function listActors(db: Database, query: ListActorsQuery) {
     return cursorPage(rows, query)
   }
   const rows = await db
-    .select({ ...actorFields, total: db.$count(actors, filters) })
+    .select({ ...actorFields, ...embeddedMovies(query.include), total: db.$count(actors, filters) })
     .from(actors)
     .where(filters)
     .orderBy(...ordering(actorFields, query.sort))
@@ -40,9 +41,11 @@ export async function listActors(db: Database, query: ListActorsQuery) {
   return numberedPage(rows, query)
 }
 
-export async function getActor(db: Database, id: number) {
+/** The actor, with its ETag; with `include`, its embedded list too, which the ETag covers: one statement. */
+export async function getActor(db: Database, id: number, include?: ActorInclude) {
+  const fields = { ...actorFields, ...embeddedMovies(include) }
   const [actor] = await db
-    .select({ ...actorFields, etag })
+    .select({ ...fields, etag: contentHash(fields) })
     .from(actors)
     .where(eq(actors.id, id))
   return actor

@@ -1,45 +1,135 @@
-import { and, eq, type GetColumnData, type SQL, sql } from 'drizzle-orm'
+import { and, eq, type GetColumnData, getTableName, inArray, type SQL, sql } from 'drizzle-orm'
+import type { BatchResponse } from 'drizzle-orm/batch'
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core'
 import type { Database } from '../db/client.ts'
 import { actorFields, castingFields, movieFields } from '../db/fields.ts'
 import { actors, castings, movies } from '../db/schema.ts'
 import { sqlStateOf } from '../errors.ts'
+import type { CastEntry } from '../schemas/castings.ts'
 
 /** One side of a casting: its table and id, the castings column holding that id, and what a response shows of it. */
 type Side<Columns extends Record<string, PgColumn>> = { table: PgTable; id: PgColumn; key: PgColumn; columns: Columns }
 /** A row of `columns` as selected: Drizzle cannot infer one for a table given as a parameter, so it is stated here. */
-type RowOf<Columns extends Record<string, PgColumn>> = { [Name in keyof Columns]: GetColumnData<Columns[Name]> }
+export type RowOf<Columns extends Record<string, PgColumn>> = { [Name in keyof Columns]: GetColumnData<Columns[Name]> }
 
 const movieSide = { table: movies, id: movies.id, key: castings.movie_id, columns: movieFields }
 const actorSide = { table: actors, id: actors.id, key: castings.actor_id, columns: actorFields }
 
-/**
- * Everything `owner` is cast with, each with its fee, in id order: one
- * statement. No rows means no such owner; an owner cast with nothing is one
- * row whose other side is null.
- */
-async function castWith<Columns extends Record<string, PgColumn>>(
-  db: Database,
-  owner: Side<Record<string, PgColumn>>,
-  other: Side<Columns>,
-  ownerId: number,
-): Promise<(RowOf<Columns> & { fee: number | null })[] | undefined> {
-  const rows = await db
+/** A castings list as a response shows it: no rows means no such owner; an owner cast with nothing is one row whose other side is null. */
+type CastRow<Columns extends Record<string, PgColumn>> = RowOf<Columns> & { fee: number | null }
+function entriesOf<Columns extends Record<string, PgColumn>>(
+  rows: { entry: unknown; fee: number | null }[],
+): CastRow<Columns>[] | undefined {
+  if (rows.length === 0) return undefined
+  return rows.flatMap(({ entry, fee }) => (entry ? [{ ...(entry as RowOf<Columns>), fee }] : []))
+}
+
+/** Everything `owner` is cast with, each with its fee, in id order: one statement (see `entriesOf`). */
+function castWith(db: Database, owner: Side<Record<string, PgColumn>>, other: Side<Record<string, PgColumn>>, ownerId: number) {
+  return db
     .select({ entry: other.columns, fee: castings.fee })
     .from(owner.table)
     .leftJoin(castings, eq(owner.key, owner.id))
     .leftJoin(other.table, eq(other.id, other.key))
     .where(eq(owner.id, ownerId))
     .orderBy(other.id)
-  if (rows.length === 0) return undefined
-  return rows.flatMap(({ entry, fee }) => (entry ? [{ ...(entry as RowOf<Columns>), fee }] : []))
 }
 
 /** A movie's cast with fees, in actor id order; undefined if there is no such movie. */
-export const listCast = (db: Database, movieId: number) => castWith(db, movieSide, actorSide, movieId)
+export const listCast = async (db: Database, movieId: number) =>
+  entriesOf<typeof actorFields>(await castWith(db, movieSide, actorSide, movieId))
 
 /** An actor's movies with fees, in movie id order; undefined if there is no such actor. */
-export const listFilmography = (db: Database, actorId: number) => castWith(db, actorSide, movieSide, actorId)
+export const listFilmography = async (db: Database, actorId: number) =>
+  entriesOf<typeof movieFields>(await castWith(db, actorSide, movieSide, actorId))
+
+/**
+ * A column named with its table, as a correlated subquery needs: drizzle
+ * leaves a column unqualified in a statement that reads one table.
+ */
+const qualified = (column: PgColumn) => sql`${sql.identifier(getTableName(column.table))}.${sql.identifier(column.name)}`
+
+/** A JSON object of `columns`, keyed as the API names them, built by Postgres. */
+const jsonObject = (columns: Record<string, PgColumn>) =>
+  sql`json_build_object(${sql.join(
+    Object.entries(columns).map(([key, column]) => sql`${sql.raw(`'${key}'`)}, ${qualified(column)}`),
+    sql`, `,
+  )})`
+
+/**
+ * What the outer query's `owner` row is cast with, each with its fee, in id
+ * order: the items `castWith` lists, as one JSON array that Postgres builds
+ * in the outer statement (API.md C1), however many rows that statement reads.
+ */
+const embedded = <Columns extends Record<string, PgColumn>>(owner: Side<Record<string, PgColumn>>, other: Side<Columns>) =>
+  sql<CastRow<Columns>[]>`coalesce((select json_agg(${jsonObject({ ...other.columns, fee: castings.fee })} order by ${qualified(other.id)})
+    from ${castings} join ${other.table} on ${qualified(other.id)} = ${qualified(other.key)}
+    where ${qualified(owner.key)} = ${qualified(owner.id)}), '[]'::json)`
+
+/**
+ * With `include`, the embedded field of a statement that reads `owner`s;
+ * without it, none. A select's fields cannot be optional, so the field is
+ * typed as one that may read undefined, which is what an absent one reads.
+ */
+function embedding<Name extends string, Columns extends Record<string, PgColumn>>(
+  name: Name,
+  owner: Side<Record<string, PgColumn>>,
+  other: Side<Columns>,
+  include: Name | undefined,
+) {
+  return (include === name ? { [name]: embedded(owner, other) } : {}) as Record<Name, SQL<CastRow<Columns>[] | undefined>>
+}
+
+/** With `include=cast`: the `cast` field of a statement that reads movies. */
+export const embeddedCast = (include: 'cast' | undefined) => embedding('cast', movieSide, actorSide, include)
+
+/** With `include=movies`: the `movies` field of a statement that reads actors. */
+export const embeddedMovies = (include: 'movies' | undefined) => embedding('movies', actorSide, movieSide, include)
+
+/**
+ * A movie's whole cast becomes `cast` (API.md C2), as one batch: one round
+ * trip, one transaction. The movie is locked first (FOR UPDATE, which also
+ * holds off the foreign key check of a single casting's write), so a second
+ * replacement waits and its statements then see this one's result (each
+ * statement of a read-committed transaction takes a new snapshot); the actors are locked
+ * against a delete, so none can vanish between the check and the write. The
+ * third statement writes only if the movie and every actor exist, and names
+ * the first actor (in list order) that does not; the fourth reads the cast.
+ * `writer` (`writtenBy(c)`) tells the history who replaced it.
+ */
+export function replaceCast(db: Database, writer: SQL, movieId: number, cast: readonly CastEntry[]) {
+  const entries = JSON.stringify(cast)
+  const actorIds = cast.map((entry) => entry.actor_id)
+  return [
+    db.select({ id: movies.id }).from(movies).where(eq(movies.id, movieId)).for('update'),
+    db.select({ id: actors.id }).from(actors).where(inArray(actors.id, actorIds)).for('key share'),
+    db.execute<{ missing: number | null }>(sql`
+      with input as (select * from json_populate_recordset(null::${castings}, ${entries}::json) with ordinality),
+      missing as (
+        select input.actor_id from input where not exists (select 1 from ${actors} where ${actors.id} = input.actor_id)
+        order by input.ordinality limit 1
+      ),
+      target as (select ${movies.id} as id from ${movies} where ${movies.id} = ${movieId} and not exists (select 1 from missing) and ${writer}),
+      removed as (
+        delete from ${castings} where ${castings.movie_id} in (select id from target)
+          and not exists (select 1 from input where input.actor_id = ${castings.actor_id})
+      ),
+      written as (
+        insert into ${castings} (movie_id, actor_id, fee) select target.id, input.actor_id, input.fee from target cross join input
+        on conflict (movie_id, actor_id) do update set fee = excluded.fee
+      )
+      select (select actor_id from missing) as missing`),
+    castWith(db, movieSide, actorSide, movieId),
+  ] as const
+}
+
+/** What a cast replacement's batch answered: the movie is missing, or an actor is (its id), or the cast as it now is. */
+export function castReplaced([movie, , replaced, rows]: BatchResponse<ReturnType<typeof replaceCast>>) {
+  if (movie.length === 0) return { missing: 'movie' as const }
+  const actorId = replaced.rows[0]?.missing
+  if (actorId != null) return { missing: 'actor' as const, actorId: Number(actorId) }
+  return { cast: entriesOf<typeof actorFields>(rows) ?? [] }
+}
 
 /** Which of a movie and an actor are missing: the failure path of the casting writes. */
 async function missingOf(db: Database, movieId: number, actorId: number) {

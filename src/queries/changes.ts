@@ -14,8 +14,9 @@ export function differsFrom(columns: Record<string, PgColumn>, changes: Record<s
   )
 }
 
-/** A strong validator: the hash of a row's fields (every one of them), computed where the row is. */
-export const contentHash = (fields: Record<string, PgColumn>) => sql<string>`md5(row(${sql.join(Object.values(fields), sql`, `)})::text)`
+/** A strong validator: the hash of a row's fields (every one of them, and any embedded list), computed where the row is. */
+export const contentHash = (fields: Record<string, PgColumn | SQL>) =>
+  sql<string>`md5(row(${sql.join(Object.values(fields), sql`, `)})::text)`
 
 /**
  * True where the row's hash is one `If-Match` names; no condition for `*` or

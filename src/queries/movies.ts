@@ -2,11 +2,12 @@ import { and, asc, eq, gt, gte, ilike, lte } from 'drizzle-orm'
 import type { Database } from '../db/client.ts'
 import { movieFields } from '../db/fields.ts'
 import { movies } from '../db/schema.ts'
-import type { ListMoviesQuery } from '../schemas/movies.ts'
+import type { ListMoviesQuery, MovieInclude } from '../schemas/movies.ts'
+import { embeddedCast } from './castings.ts'
 import { contentHash } from './changes.ts'
 import { containing, cursorPage, numberedPage, offsetOf, ordering } from './listing.ts'
 
-const etag = contentHash(movieFields)
+const _etag = contentHash(movieFields)
 
 /** As listActors: a plain page counts every match; a cursor page reads `per_page + 1` rows after `after` and counts nothing. */
 export async function listMovies(db: Database, query: ListMoviesQuery) {
@@ -17,7 +18,7 @@ export async function listMovies(db: Database, query: ListMoviesQuery) {
   )
   if (query.after !== undefined) {
     const rows = await db
-      .select(movieFields)
+      .select({ ...movieFields, ...embeddedCast(query.include) })
       .from(movies)
       .where(and(filters, gt(movies.id, query.after)))
       .orderBy(asc(movies.id))
@@ -25,7 +26,7 @@ export async function listMovies(db: Database, query: ListMoviesQuery) {
     return cursorPage(rows, query)
   }
   const rows = await db
-    .select({ ...movieFields, total: db.$count(movies, filters) })
+    .select({ ...movieFields, ...embeddedCast(query.include), total: db.$count(movies, filters) })
     .from(movies)
     .where(filters)
     .orderBy(...ordering(movieFields, query.sort))
@@ -34,9 +35,11 @@ export async function listMovies(db: Database, query: ListMoviesQuery) {
   return numberedPage(rows, query)
 }
 
-export async function getMovie(db: Database, id: number) {
+/** The movie, with its ETag; with `include`, its embedded list too, which the ETag covers: one statement. */
+export async function getMovie(db: Database, id: number, include?: MovieInclude) {
+  const fields = { ...movieFields, ...embeddedCast(include) }
   const [movie] = await db
-    .select({ ...movieFields, etag })
+    .select({ ...fields, etag: contentHash(fields) })
     .from(movies)
     .where(eq(movies.id, id))
   return movie

@@ -1,5 +1,5 @@
 import { Hono } from 'hono'
-import type * as z from 'zod'
+import * as z from 'zod'
 import { requirePermission } from '../auth/require-permission.ts'
 import { etagHeader, ifMatch, notModified, whyNothingWritten } from '../conditional.ts'
 import { writtenBy } from '../db/recorded.ts'
@@ -13,17 +13,17 @@ import { actorResource } from '../queries/resources.ts'
 import { deleteRow, updateRow } from '../queries/writes.ts'
 import {
   actorCreatedResponse,
-  actorListResponse,
-  actorResponse,
   type actorSchema,
+  actorsCreatedResponse,
   actorUpdatedResponse,
   createActorSchema,
+  getActorQuery,
   listActorsQuery,
   updateActorSchema,
 } from '../schemas/actors.ts'
-import { filmographyResponse } from '../schemas/castings.ts'
+import { actorListWithMoviesResponse, actorWithMoviesResponse, filmographyResponse } from '../schemas/castings.ts'
 import { deletedSchema } from '../schemas/common.ts'
-import { jsonBody, pathIds, validate } from '../validation.ts'
+import { jsonBodies, jsonBody, optionalQuery, pathIds, validate } from '../validation.ts'
 
 const tag = 'Actors'
 
@@ -35,8 +35,8 @@ export const actors = new Hono<AppEnv>()
       tag,
       summary: 'List actors',
       description:
-        'Filters, sort, page size, and `page` or the keyset cursor `after`. A page read with `after` carries `next_after` and no `total`.',
-      success: { status: 200, description: 'A page of actors.', schema: actorListResponse },
+        "Filters, sort, page size, and `page` or the keyset cursor `after` (a page read with `after` carries `next_after` and no `total`); `include=movies` embeds each actor's movies.",
+      success: { status: 200, description: 'A page of actors.', schema: actorListWithMoviesResponse },
       errors: { 404: 'No actors on this page (`no actors found in database.`).' },
     }),
     requirePermission('read:actors'),
@@ -44,7 +44,7 @@ export const actors = new Hono<AppEnv>()
     async (c) => {
       const { items, paging } = await listActors(c.var.db, c.req.valid('query'))
       if (items.length === 0) throw new ApiError(404, 'no actors found in database.')
-      return c.json({ success: true, actors: items, ...paging } satisfies z.input<typeof actorListResponse>)
+      return c.json({ success: true, actors: items, ...paging } satisfies z.input<typeof actorListWithMoviesResponse>)
     },
   )
 
@@ -53,20 +53,27 @@ export const actors = new Hono<AppEnv>()
     operation({
       operationId: 'createActor',
       tag,
-      summary: 'Create an actor',
+      summary: 'Create an actor, or up to 100 at once',
+      description: 'An array of up to 100 creates them all or none, and answers them in input order, without `Location`.',
       success: {
         status: 201,
         description: 'Created.',
-        schema: actorCreatedResponse,
-        headers: { Location: 'The new actor: `/actors/<id>`.', 'Idempotent-Replayed': REPLAYED },
+        schema: z.xor([actorCreatedResponse, actorsCreatedResponse]),
+        headers: {
+          Location: { description: 'The new actor (`/actors/<id>`); not on a bulk create.', optional: true },
+          'Idempotent-Replayed': REPLAYED,
+        },
       },
     }),
     requirePermission('create:actors'),
     idempotencyKey,
-    jsonBody(createActorSchema),
+    jsonBodies(createActorSchema),
     async (c) => {
-      const { body, headers } = await createAndAnswer(c, actorResource, [c.req.valid('json')], true)
-      return c.json(body as z.input<typeof actorCreatedResponse>, 201, headers)
+      // One object answers `{created: id, actor}` with a Location; an array, `{created: [ids], actors}` (API.md C2).
+      const input = c.req.valid('json')
+      const bulk = Array.isArray(input)
+      const { body, headers } = await createAndAnswer(c, actorResource, bulk ? input : [input], !bulk)
+      return c.json(body as z.input<typeof actorCreatedResponse> | z.input<typeof actorsCreatedResponse>, 201, headers)
     },
   )
 
@@ -76,18 +83,24 @@ export const actors = new Hono<AppEnv>()
       operationId: 'getActor',
       tag,
       summary: 'Get an actor',
-      description: 'Carries a strong `ETag`; `If-None-Match` with it answers 304.',
-      success: { status: 200, description: 'The actor.', schema: actorResponse, headers: { ETag: 'A strong ETag of the actor.' } },
+      description: 'Carries a strong `ETag`, which covers the embedded list with `include=movies`; `If-None-Match` with it answers 304.',
+      success: {
+        status: 200,
+        description: 'The actor.',
+        schema: actorWithMoviesResponse,
+        headers: { ETag: 'A strong ETag of the actor.' },
+      },
     }),
     requirePermission('read:actors'),
+    optionalQuery(getActorQuery),
     pathIds({ id: actorNotFound }),
     notModified(),
     async (c) => {
       const { id } = c.req.valid('param')
-      const row = await getActor(c.var.db, id)
+      const row = await getActor(c.var.db, id, c.req.valid('query').include)
       if (!row) throw actorNotFound(id)
       const { etag, ...actor } = row
-      return c.json({ success: true, actor } satisfies z.input<typeof actorResponse>, 200, etagHeader(etag))
+      return c.json({ success: true, actor } satisfies z.input<typeof actorWithMoviesResponse>, 200, etagHeader(etag))
     },
   )
 

@@ -5,8 +5,9 @@ import { writtenBy } from '../db/recorded.ts'
 import type { AppEnv } from '../env.ts'
 import { ApiError, actorNotFound, movieNotFound } from '../errors.ts'
 import { operation } from '../openapi.ts'
-import { deleteCasting, putCasting } from '../queries/castings.ts'
-import { castingDeletedResponse, castingResponse, putCastingSchema } from '../schemas/castings.ts'
+import { castReplaced, deleteCasting, putCasting, replaceCast } from '../queries/castings.ts'
+import { castingDeletedResponse, castingResponse, castResponse, putCastingSchema, replaceCastSchema } from '../schemas/castings.ts'
+import { MAX_CAST } from '../schemas/limits.ts'
 import { jsonBody, pathIds } from '../validation.ts'
 
 const tag = 'Castings'
@@ -23,6 +24,31 @@ const missingError = (missing: 'movie' | 'actor' | 'casting', movieId: number, a
 // two read sides are each resource's own: GET /movies/:id/actors in
 // movies.ts, GET /actors/:id/movies in actors.ts.
 export const castings = new Hono<AppEnv>()
+  .put(
+    '/movies/:id/actors',
+    operation({
+      operationId: 'replaceCast',
+      tag,
+      summary: "Replace a movie's cast",
+      description: `The movie's whole cast becomes this list (at most ${MAX_CAST} entries; a missing \`fee\` is null), all at once: castings not listed are removed, listed ones are created or get that fee. \`{"cast": []}\` empties it.`,
+      success: { status: 200, description: 'The cast as it now is, with fees, in actor id order.', schema: castResponse },
+      errors: {
+        404: 'An actor listed does not exist (`Actor with id {actor_id} not found in database.`, the first in list order); nothing was written.',
+        422: 'An actor is listed twice (`actor_id 2 is listed twice.`).',
+      },
+    }),
+    requirePermission('edit:movies'),
+    jsonBody(replaceCastSchema),
+    pathIds({ id: movieNotFound }),
+    async (c) => {
+      const { id } = c.req.valid('param')
+      const result = castReplaced(await c.var.db.batch(replaceCast(c.var.db, writtenBy(c), id, c.req.valid('json').cast)))
+      if (result.missing === 'movie') throw movieNotFound(id)
+      if (result.missing === 'actor') throw actorNotFound(result.actorId)
+      return c.json({ success: true, movie_id: id, cast: result.cast } satisfies z.input<typeof castResponse>)
+    },
+  )
+
   // Idempotent: the same PUT again changes nothing and answers 200.
   .put(
     '/movies/:id/actors/:actor_id',

@@ -1,5 +1,5 @@
 import { Hono } from 'hono'
-import type * as z from 'zod'
+import * as z from 'zod'
 import { requirePermission } from '../auth/require-permission.ts'
 import { etagHeader, ifMatch, notModified, whyNothingWritten } from '../conditional.ts'
 import { writtenBy } from '../db/recorded.ts'
@@ -11,19 +11,19 @@ import { listCast } from '../queries/castings.ts'
 import { getMovie, listMovies } from '../queries/movies.ts'
 import { movieResource } from '../queries/resources.ts'
 import { deleteRow, updateRow } from '../queries/writes.ts'
-import { castResponse } from '../schemas/castings.ts'
+import { castResponse, movieListWithCastResponse, movieWithCastResponse } from '../schemas/castings.ts'
 import { deletedSchema } from '../schemas/common.ts'
 import {
   createMovieSchema,
+  getMovieQuery,
   listMoviesQuery,
   movieCreatedResponse,
-  movieListResponse,
-  movieResponse,
   type movieSchema,
+  moviesCreatedResponse,
   movieUpdatedResponse,
   updateMovieSchema,
 } from '../schemas/movies.ts'
-import { jsonBody, pathIds, validate } from '../validation.ts'
+import { jsonBodies, jsonBody, optionalQuery, pathIds, validate } from '../validation.ts'
 
 const tag = 'Movies'
 
@@ -35,8 +35,8 @@ export const movies = new Hono<AppEnv>()
       tag,
       summary: 'List movies',
       description:
-        'Filters, sort, page size, and `page` or the keyset cursor `after`. A page read with `after` carries `next_after` and no `total`.',
-      success: { status: 200, description: 'A page of movies.', schema: movieListResponse },
+        "Filters, sort, page size, and `page` or the keyset cursor `after` (a page read with `after` carries `next_after` and no `total`); `include=cast` embeds each movie's cast.",
+      success: { status: 200, description: 'A page of movies.', schema: movieListWithCastResponse },
       errors: { 404: 'No movies on this page (`no movies found in database.`).' },
     }),
     requirePermission('read:movies'),
@@ -44,7 +44,7 @@ export const movies = new Hono<AppEnv>()
     async (c) => {
       const { items, paging } = await listMovies(c.var.db, c.req.valid('query'))
       if (items.length === 0) throw new ApiError(404, 'no movies found in database.')
-      return c.json({ success: true, movies: items, ...paging } satisfies z.input<typeof movieListResponse>)
+      return c.json({ success: true, movies: items, ...paging } satisfies z.input<typeof movieListWithCastResponse>)
     },
   )
 
@@ -53,20 +53,27 @@ export const movies = new Hono<AppEnv>()
     operation({
       operationId: 'createMovie',
       tag,
-      summary: 'Create a movie',
+      summary: 'Create a movie, or up to 100 at once',
+      description: 'An array of up to 100 creates them all or none, and answers them in input order, without `Location`.',
       success: {
         status: 201,
         description: 'Created.',
-        schema: movieCreatedResponse,
-        headers: { Location: 'The new movie: `/movies/<id>`.', 'Idempotent-Replayed': REPLAYED },
+        schema: z.xor([movieCreatedResponse, moviesCreatedResponse]),
+        headers: {
+          Location: { description: 'The new movie (`/movies/<id>`); not on a bulk create.', optional: true },
+          'Idempotent-Replayed': REPLAYED,
+        },
       },
     }),
     requirePermission('create:movies'),
     idempotencyKey,
-    jsonBody(createMovieSchema),
+    jsonBodies(createMovieSchema),
     async (c) => {
-      const { body, headers } = await createAndAnswer(c, movieResource, [c.req.valid('json')], true)
-      return c.json(body as z.input<typeof movieCreatedResponse>, 201, headers)
+      // One object answers `{created: id, movie}` with a Location; an array, `{created: [ids], movies}` (API.md C2).
+      const input = c.req.valid('json')
+      const bulk = Array.isArray(input)
+      const { body, headers } = await createAndAnswer(c, movieResource, bulk ? input : [input], !bulk)
+      return c.json(body as z.input<typeof movieCreatedResponse> | z.input<typeof moviesCreatedResponse>, 201, headers)
     },
   )
 
@@ -76,18 +83,19 @@ export const movies = new Hono<AppEnv>()
       operationId: 'getMovie',
       tag,
       summary: 'Get a movie',
-      description: 'Carries a strong `ETag`; `If-None-Match` with it answers 304.',
-      success: { status: 200, description: 'The movie.', schema: movieResponse, headers: { ETag: 'A strong ETag of the movie.' } },
+      description: 'Carries a strong `ETag`, which covers the embedded list with `include=cast`; `If-None-Match` with it answers 304.',
+      success: { status: 200, description: 'The movie.', schema: movieWithCastResponse, headers: { ETag: 'A strong ETag of the movie.' } },
     }),
     requirePermission('read:movies'),
+    optionalQuery(getMovieQuery),
     pathIds({ id: movieNotFound }),
     notModified(),
     async (c) => {
       const { id } = c.req.valid('param')
-      const row = await getMovie(c.var.db, id)
+      const row = await getMovie(c.var.db, id, c.req.valid('query').include)
       if (!row) throw movieNotFound(id)
       const { etag, ...movie } = row
-      return c.json({ success: true, movie } satisfies z.input<typeof movieResponse>, 200, etagHeader(etag))
+      return c.json({ success: true, movie } satisfies z.input<typeof movieWithCastResponse>, 200, etagHeader(etag))
     },
   )
 

@@ -1,7 +1,7 @@
 import * as z from 'zod'
 import { listResponse, successSchema, withoutNul } from './common.ts'
 import { DEFAULT_GENDER, MAX_AGE, MAX_GENDER, MAX_NAME, MIN_AGE } from './limits.ts'
-import { ageParam, checkCursor, pagingParams, sortParam, textParam } from './listing.ts'
+import { ageParam, checkCursor, includeParam, pagingParams, sortParam, textParam } from './listing.ts'
 
 const NAME_RULE = `name must be a string of 1 to ${MAX_NAME} characters.`
 const AGE_RULE = `age must be an integer between ${MIN_AGE} and ${MAX_AGE}.`
@@ -48,9 +48,13 @@ export const listActorsQuery = z
       .optional()
       .meta({ description: `Actors at most this old, inclusive: an integer, ${MIN_AGE} to ${MAX_AGE}.` }),
     sort: sortParam(['id', 'name', 'age']).optional(),
+    include: includeParam(['movies']).optional(),
     ...pagingParams,
   })
   .superRefine(checkCursor)
+
+/** GET /actors/:id: `include=movies` embeds the actor's movies. */
+export const getActorQuery = z.object({ include: includeParam(['movies']).optional() })
 
 export const actorSchema = z
   .object({ id: z.int32().positive(), name: z.string(), age: z.int().min(MIN_AGE).max(MAX_AGE), gender: z.string() })
@@ -59,8 +63,11 @@ export const actorSchema = z
 export type CreateActor = z.output<typeof createActorSchema>
 export type UpdateActor = z.output<typeof updateActorSchema>
 export type ListActorsQuery = z.output<typeof listActorsQuery>
+export type ActorInclude = z.output<typeof getActorQuery>['include']
 
 export const actorListResponse = listResponse(successSchema.extend({ actors: z.array(actorSchema) }))
 export const actorResponse = successSchema.extend({ actor: actorSchema })
 export const actorCreatedResponse = successSchema.extend({ created: z.int32().positive(), actor: actorSchema })
+/** A bulk create: ids and actors in input order. */
+export const actorsCreatedResponse = successSchema.extend({ created: z.array(z.int32().positive()), actors: z.array(actorSchema) })
 export const actorUpdatedResponse = successSchema.extend({ updated: z.int32().positive(), actor: z.array(actorSchema).length(1) })

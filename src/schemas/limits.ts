@@ -17,6 +17,8 @@ export const MAX_TITLE = 200
 export const FEE_PRECISION = 12
 export const FEE_SCALE = 2
 export const MAX_FEE = 9_999_999_999.99
+/** The most entries one cast replacement may list (API.md C2). */
+export const MAX_CAST = 500
 /** Ids are positive 32-bit integers. */
 export const MAX_ID = 2_147_483_647
 /** Rows per page unless `per_page` says otherwise, and its bound. */

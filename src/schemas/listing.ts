@@ -18,6 +18,10 @@ export const dateParam = (name: string) => dateString(`${name} must be a date (Y
 
 export const ageParam = (name: string) => boundedInt(name, MIN_AGE, MAX_AGE)
 
+/** `include`: the name of a related list each item then carries (API.md C1). */
+export const includeParam = <const Name extends string>(names: readonly [Name, ...Name[]]) =>
+  z.enum(names, { error: `include must be one of: ${names.join(', ')}.` })
+
 const PAGE_WITH_AFTER = 'page must be absent when after is given.'
 const SORT_WITH_AFTER = 'sort must be id when after is given.'
 

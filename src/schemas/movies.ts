@@ -2,7 +2,7 @@ import * as z from 'zod'
 import { listResponse, successSchema, withoutNul } from './common.ts'
 import { dateString } from './dates.ts'
 import { MAX_TITLE } from './limits.ts'
-import { checkCursor, dateParam, pagingParams, sortParam, textParam } from './listing.ts'
+import { checkCursor, dateParam, includeParam, pagingParams, sortParam, textParam } from './listing.ts'
 
 const TITLE_RULE = `title must be a string of 1 to ${MAX_TITLE} characters.`
 const DATE_RULE = 'release_date must be a date (YYYY-MM-DD).'
@@ -36,9 +36,13 @@ export const listMoviesQuery = z
       .optional()
       .meta({ description: `Movies released on or before this date: ${DATE_FORMS}.` }),
     sort: sortParam(['id', 'title', 'release_date']).optional(),
+    include: includeParam(['cast']).optional(),
     ...pagingParams,
   })
   .superRefine(checkCursor)
+
+/** GET /movies/:id: `include=cast` embeds the movie's cast. */
+export const getMovieQuery = z.object({ include: includeParam(['cast']).optional() })
 
 export const movieSchema = z
   .object({ id: z.int32().positive(), title: z.string(), release_date: z.iso.date() })
@@ -47,8 +51,11 @@ export const movieSchema = z
 export type CreateMovie = z.output<typeof createMovieSchema>
 export type UpdateMovie = z.output<typeof updateMovieSchema>
 export type ListMoviesQuery = z.output<typeof listMoviesQuery>
+export type MovieInclude = z.output<typeof getMovieQuery>['include']
 
 export const movieListResponse = listResponse(successSchema.extend({ movies: z.array(movieSchema) }))
 export const movieResponse = successSchema.extend({ movie: movieSchema })
 export const movieCreatedResponse = successSchema.extend({ created: z.int32().positive(), movie: movieSchema })
+/** A bulk create: ids and movies in input order. */
+export const moviesCreatedResponse = successSchema.extend({ created: z.array(z.int32().positive()), movies: z.array(movieSchema) })
 export const movieUpdatedResponse = successSchema.extend({ updated: z.int32().positive(), movie: z.array(movieSchema).length(1) })
