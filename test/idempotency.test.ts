@@ -35,6 +35,25 @@ describe('POST with Idempotency-Key', () => {
     expect(await actorCount()).toBe(1)
   })
 
+  it('covers a bulk create: one key, every row once, the same array answered again, one event per row', async () => {
+    const token = await producer()
+    const roster = [
+      { name: 'Ada', age: 36 },
+      { name: 'Grace', age: 45 },
+      { name: 'Kai', age: 29 },
+    ]
+    const first = await post(token, 'roster', roster)
+    expect(first.status).toBe(201)
+    expect(first.headers.get('Location')).toBeNull()
+    const firstBody = await first.text()
+    expect(JSON.parse(firstBody)).toMatchObject({ created: [1, 2, 3] })
+    const again = await post(token, 'roster', roster)
+    expect(again.headers.get('Idempotent-Replayed')).toBe('true')
+    expect(await again.text()).toBe(firstBody)
+    expect(await actorCount()).toBe(3)
+    expect(await withDb((db) => db.$count(events))).toBe(3)
+  })
+
   it('names the same key with and without double quotes', async () => {
     const token = await producer()
     expect((await post(token, '"abc"')).status).toBe(201)

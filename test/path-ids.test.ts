@@ -33,6 +33,7 @@ const ROUTES: Route[] = [
   { method: 'PUT', path: '/movies/{id}/actors/{actor_id}', id: 'actor_id', message: actorMessage, body: { fee: 10 } },
   { method: 'DELETE', path: '/movies/{id}/actors/{actor_id}', id: 'id', message: movieMessage },
   { method: 'DELETE', path: '/movies/{id}/actors/{actor_id}', id: 'actor_id', message: actorMessage },
+  { method: 'PUT', path: '/movies/{id}/actors', id: 'id', message: movieMessage, body: { cast: [] } },
   { method: 'GET', path: '/actors/{id}/history', id: 'id', message: actorMessage },
   { method: 'GET', path: '/movies/{id}/history', id: 'id', message: movieMessage },
   { method: 'POST', path: '/actors/{id}/restore', id: 'id', message: actorMessage },

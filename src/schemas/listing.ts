@@ -20,7 +20,9 @@ export const ageParam = (name: string) => boundedInt(name, MIN_AGE, MAX_AGE)
 
 /** `include`: the name of a related list each item then carries (API.md C1). */
 export const includeParam = <const Name extends string>(names: readonly [Name, ...Name[]]) =>
-  z.enum(names, { error: `include must be one of: ${names.join(', ')}.` })
+  z.enum(names, { error: `include must be one of: ${names.join(', ')}.` }).meta({
+    description: `Embeds each item's related list in the same answer: ${names.map((n) => `\`${n}\``).join(', ')}, with fees, as its castings route lists it. The ETag covers it.`,
+  })
 
 const PAGE_WITH_AFTER = 'page must be absent when after is given.'
 const SORT_WITH_AFTER = 'sort must be id when after is given.'
