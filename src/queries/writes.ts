@@ -5,7 +5,13 @@ import { contentHash, differsFrom, hashMatches } from './changes.ts'
 import { type Resource, rowJson } from './resources.ts'
 
 /** What a conditional write found: the row's ETag before it (undefined: no such row), and the row it wrote, if any. */
-export type WriteOutcome = { current: string | null; row: Record<string, unknown> | null; etag: string | null }
+export type WriteOutcome = {
+  current: string | null
+  /** An update's: whether the changes differed from the row as the statement first read it. */
+  differs?: boolean | null
+  row: Record<string, unknown> | null
+  etag: string | null
+}
 
 const idOf = (resource: Resource) => resource.fields.id!
 
@@ -23,10 +29,16 @@ export function updateRow(db: Database, writer: SQL, resource: Resource, id: num
     .set(changes)
     .where(and(eq(idOf(resource), id), differsFrom(resource.fields, changes), hashMatches(etag, ifMatch), writer))
     .returning({ row: sql`${rowJson(resource.fields, resource.many)}`.as('row'), etag: sql`${etag}`.as('etag') })
+  // `differs` tells "nothing to change" from "changed by a concurrent write after this statement read the row": the
+  // update waits for that write, then finds its If-Match stale, while the row as first read still matches it.
   return db.execute<WriteOutcome>(sql`
-    with before_write as (select ${etag} as etag from ${resource.table} where ${idOf(resource)} = ${id}),
+    with before_write as (
+      select ${etag} as etag, coalesce(${differsFrom(resource.fields, changes) ?? sql`false`}, false) as differs
+      from ${resource.table} where ${idOf(resource)} = ${id}
+    ),
     written as (${update.getSQL()})
-    select (select etag from before_write) as current, written.row, written.etag from (select 1) as one left join written on true`)
+    select (select etag from before_write) as current, (select differs from before_write) as differs, written.row, written.etag
+    from (select 1) as one left join written on true`)
 }
 
 /** Deletes the row (and, by cascade, its castings) if `If-Match` (if any) matches; reads the ETag it had in the same statement. */

@@ -127,8 +127,10 @@ export const actors = new Hono<AppEnv>()
     async (c) => {
       const { id } = c.req.valid('param')
       const { rows } = await updateRow(c.var.db, writtenBy(c), actorResource, id, c.req.valid('json'), c.var.ifMatch)
-      const { current, row, etag } = rows[0]!
-      if (!row || !etag) throw whyNothingWritten(current ?? undefined, c.var.ifMatch, actorNotFound(id), nothingToUpdate())
+      const { current, differs, row, etag } = rows[0]!
+      // With If-Match, a change that would have written but did not met a concurrent write: 412, not "no update needed".
+      const otherwise = c.var.ifMatch && differs ? undefined : nothingToUpdate()
+      if (!row || !etag) throw whyNothingWritten(current ?? undefined, c.var.ifMatch, actorNotFound(id), otherwise)
       const actor = row as z.input<typeof actorSchema>
       const body = { success: true, updated: actor.id, actor: [actor] } satisfies z.input<typeof actorUpdatedResponse>
       return c.json(body, 200, etagHeader(etag))

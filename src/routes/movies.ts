@@ -122,8 +122,10 @@ export const movies = new Hono<AppEnv>()
     async (c) => {
       const { id } = c.req.valid('param')
       const { rows } = await updateRow(c.var.db, writtenBy(c), movieResource, id, c.req.valid('json'), c.var.ifMatch)
-      const { current, row, etag } = rows[0]!
-      if (!row || !etag) throw whyNothingWritten(current ?? undefined, c.var.ifMatch, movieNotFound(id), nothingToUpdate())
+      const { current, differs, row, etag } = rows[0]!
+      // With If-Match, a change that would have written but did not met a concurrent write: 412, not "no update needed".
+      const otherwise = c.var.ifMatch && differs ? undefined : nothingToUpdate()
+      if (!row || !etag) throw whyNothingWritten(current ?? undefined, c.var.ifMatch, movieNotFound(id), otherwise)
       const movie = row as z.input<typeof movieSchema>
       const body = { success: true, updated: movie.id, movie: [movie] } satisfies z.input<typeof movieUpdatedResponse>
       return c.json(body, 200, etagHeader(etag))
