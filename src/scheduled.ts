@@ -3,8 +3,7 @@ import { databaseFor } from './db/client.ts'
 import { events, idempotencyKeys } from './db/schema.ts'
 import type { Bindings } from './env.ts'
 import { KEY_TTL } from './queries/creates.ts'
-import { retention } from './queries/history.ts'
-import { retentionDays } from './routes/history.ts'
+import { retention, retentionDays } from './queries/history.ts'
 
 /** Rows one statement deletes at most, and statements one run makes at most: an hour's backlog never holds locks for long. */
 const BATCH_ROWS = 1_000

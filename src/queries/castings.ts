@@ -6,6 +6,7 @@ import { actorFields, castingFields, movieFields } from '../db/fields.ts'
 import { actors, castings, movies } from '../db/schema.ts'
 import { sqlStateOf } from '../errors.ts'
 import type { CastEntry } from '../schemas/castings.ts'
+import { literal } from './resources.ts'
 
 /** One side of a casting: its table and id, the castings column holding that id, and what a response shows of it. */
 type Side<Columns extends Record<string, PgColumn>> = { table: PgTable; id: PgColumn; key: PgColumn; columns: Columns }
@@ -52,7 +53,7 @@ const qualified = (column: PgColumn) => sql`${sql.identifier(getTableName(column
 /** A JSON object of `columns`, keyed as the API names them, built by Postgres. */
 const jsonObject = (columns: Record<string, PgColumn>) =>
   sql`json_build_object(${sql.join(
-    Object.entries(columns).map(([key, column]) => sql`${sql.raw(`'${key}'`)}, ${qualified(column)}`),
+    Object.entries(columns).map(([key, column]) => sql`${literal(key)}, ${qualified(column)}`),
     sql`, `,
   )})`
 

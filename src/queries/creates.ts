@@ -1,7 +1,7 @@
 import { type SQL, sql } from 'drizzle-orm'
 import type { Database } from '../db/client.ts'
 import { idempotencyKeys } from '../db/schema.ts'
-import { columnList, type Resource, rowJson } from './resources.ts'
+import { columnList, literal, type Resource, rowJson } from './resources.ts'
 
 /** How long a stored Idempotency-Key answers for its request (API.md C3). */
 export const KEY_TTL = sql.raw(`interval '24 hours'`)
@@ -39,12 +39,12 @@ export function createStatements(
 ) {
   const { id: _, ...written } = resource.fields
   const values = sql.join(
-    Object.entries(written).map(([name, column]) => sql`(item->>${sql.raw(`'${name}'`)})::${sql.raw(column.getSQLType())}`),
+    Object.entries(written).map(([name, column]) => sql`(item->>${literal(name)})::${sql.raw(column.getSQLType())}`),
     sql`, `,
   )
   const body = one
-    ? sql`json_build_object('success', true, 'created', created.id, ${sql.raw(`'${resource.one}'`)}, ${rowJson(resource.fields, 'created')})`
-    : sql`json_build_object('success', true, 'created', json_agg(created.id order by created.id), ${sql.raw(`'${resource.many}'`)}, json_agg(${rowJson(resource.fields, 'created')} order by created.id))`
+    ? sql`json_build_object('success', true, 'created', created.id, ${literal(resource.one)}, ${rowJson(resource.fields, 'created')})`
+    : sql`json_build_object('success', true, 'created', json_agg(created.id order by created.id), ${literal(resource.many)}, json_agg(${rowJson(resource.fields, 'created')} order by created.id))`
   const location = one ? sql`${`/${resource.many}/`} || created.id` : sql`null::text`
   const main = db.execute<CreateOutcome>(sql`
     with existing as (

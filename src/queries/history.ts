@@ -2,8 +2,15 @@ import { type SQL, sql } from 'drizzle-orm'
 import type { Database } from '../db/client.ts'
 import { castingFields } from '../db/fields.ts'
 import { castings, events } from '../db/schema.ts'
+import type { Bindings } from '../env.ts'
 import { constraintOf, sqlStateOf } from '../errors.ts'
 import { columnList, type Resource, rowJson } from './resources.ts'
+
+/** HISTORY_RETENTION_DAYS, 365 unless it says otherwise (API.md C4). */
+export const retentionDays = (env: Bindings) => {
+  const days = Number(env.HISTORY_RETENTION_DAYS)
+  return Number.isInteger(days) && days > 0 ? days : 365
+}
 
 /** Events older than this many days are past retention: not listed, not restorable, and purged by the hourly upkeep. */
 export const retention = (days: number) => sql`now() - make_interval(days => ${days})`

@@ -16,7 +16,7 @@ export const actorResource = { table: actors, fields: actorFields, one: 'actor',
 export const movieResource = { table: movies, fields: movieFields, one: 'movie', many: 'movies' } as const satisfies Resource
 
 /** A name the statement is built with, never a value: quoted as a SQL string literal. */
-const literal = (name: string) => sql.raw(`'${name.replace(/'/g, "''")}'`)
+export const literal = (name: string) => sql.raw(`'${name.replace(/'/g, "''")}'`)
 
 /**
  * A row of `fields` as the API shows it, built by the database from `alias`'s

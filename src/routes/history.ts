@@ -3,22 +3,16 @@ import * as z from 'zod'
 import type { Permission } from '../auth/permissions.ts'
 import { requirePermission } from '../auth/require-permission.ts'
 import { writtenBy } from '../db/recorded.ts'
-import type { AppEnv, Bindings } from '../env.ts'
+import type { AppEnv } from '../env.ts'
 import { ApiError, actorNotFound, movieNotFound } from '../errors.ts'
 import { operation } from '../openapi.ts'
-import { listHistory, restoreDeleted } from '../queries/history.ts'
+import { listHistory, restoreDeleted, retentionDays } from '../queries/history.ts'
 import { actorResource, movieResource, type Resource } from '../queries/resources.ts'
 import { actorSchema } from '../schemas/actors.ts'
 import { successSchema } from '../schemas/common.ts'
 import { historyQuery, historyResponse } from '../schemas/history.ts'
 import { movieSchema } from '../schemas/movies.ts'
 import { pathIds, validate } from '../validation.ts'
-
-/** HISTORY_RETENTION_DAYS, 365 unless it says otherwise (API.md C4). */
-export const retentionDays = (env: Bindings) => {
-  const days = Number(env.HISTORY_RETENTION_DAYS)
-  return Number.isInteger(days) && days > 0 ? days : 365
-}
 
 type Config<One extends string> = {
   resource: Resource & { one: One }
