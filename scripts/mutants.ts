@@ -32,15 +32,15 @@ const MUTANTS: Mutant[] = [
   ...['name', 'age', 'gender'].map((field) => ({
     name: `actor ETag without ${field}`,
     file: 'src/queries/actors.ts',
-    from: 'const etag = contentHash(actorFields)',
-    to: `const etag = ${etagWithout('actorFields', field)}`,
+    from: 'etag: contentHash(fields)',
+    to: `etag: ${etagWithout('fields', field)}`,
     tests: ETAG_TESTS,
   })),
   ...['title', 'release_date'].map((field) => ({
     name: `movie ETag without ${field}`,
     file: 'src/queries/movies.ts',
-    from: 'const etag = contentHash(movieFields)',
-    to: `const etag = ${etagWithout('movieFields', field)}`,
+    from: 'etag: contentHash(fields)',
+    to: `etag: ${etagWithout('fields', field)}`,
     tests: ETAG_TESTS,
   })),
   ...['name', 'age', 'gender'].map((field) => ({
@@ -217,8 +217,8 @@ const MUTANTS: Mutant[] = [
   {
     name: 'unknown fields no longer answered first',
     file: 'src/validation.ts',
-    from: "return issues.find((issue) => issue.code === 'unrecognized_keys') ?? (issues[0] as Issue)",
-    to: 'return issues[0] as Issue',
+    from: "return own.find((issue) => issue.code === 'unrecognized_keys') ?? (own[0] as Issue)",
+    to: 'return own[0] as Issue',
     tests: ['test/actors.test.ts', 'test/movies.test.ts', 'test/permissions.test.ts'],
   },
   {

@@ -7,8 +7,6 @@ import { embeddedMovies } from './castings.ts'
 import { contentHash } from './changes.ts'
 import { containing, cursorPage, numberedPage, offsetOf, ordering } from './listing.ts'
 
-const _etag = contentHash(actorFields)
-
 /**
  * One page of the actors matching the filters: one statement. A plain page
  * counts every match, in each row; a cursor page reads the `per_page + 1`

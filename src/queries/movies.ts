@@ -7,8 +7,6 @@ import { embeddedCast } from './castings.ts'
 import { contentHash } from './changes.ts'
 import { containing, cursorPage, numberedPage, offsetOf, ordering } from './listing.ts'
 
-const _etag = contentHash(movieFields)
-
 /** As listActors: a plain page counts every match; a cursor page reads `per_page + 1` rows after `after` and counts nothing. */
 export async function listMovies(db: Database, query: ListMoviesQuery) {
   const filters = and(
