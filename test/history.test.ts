@@ -176,6 +176,26 @@ describe('POST /actors/:id/restore and /movies/:id/restore', () => {
     expect((await callJson<{ movies: unknown[] }>('/actors/1/movies', { token })).body.movies).toHaveLength(2)
   })
 
+  it('restores an actor while its movies are deleted, without an error, in either order', async () => {
+    const token = await producer()
+    for (let round = 0; round < 5; round++) {
+      await call('/actors', { method: 'POST', token, body: { name: `Round ${round}`, age: 30 } })
+      const actor = round + 1
+      for (const title of ['A', 'B']) {
+        const movie = await callJson<{ created: number }>('/movies', { method: 'POST', token, body: { title, release_date: '2001-01-01' } })
+        await call(`/movies/${movie.body.created}/actors/${actor}`, { method: 'PUT', token })
+      }
+      await call(`/actors/${actor}`, { method: 'DELETE', token })
+      const movies = [2 * round + 1, 2 * round + 2]
+      const answers = await Promise.all([
+        call(`/actors/${actor}/restore`, { method: 'POST', token }),
+        ...movies.map((movie) => call(`/movies/${movie}`, { method: 'DELETE', token })),
+      ])
+      expect(answers.map((r) => r.status)).toEqual([200, 200, 200])
+      expect((await callJson<{ movies: unknown[] }>(`/actors/${actor}/movies`, { token })).body.movies).toEqual([])
+    }
+  })
+
   it('needs delete:actors or delete:movies', async () => {
     const actors = await call('/actors/1/restore', { method: 'POST', token: await tokenFor(null, { permissions: ['delete:movies'] }) })
     expect(actors.headers.get('WWW-Authenticate')).toContain('scope="delete:actors"')

@@ -1,7 +1,7 @@
 import { type SQL, sql } from 'drizzle-orm'
 import type { Database } from '../db/client.ts'
 import { castingFields } from '../db/fields.ts'
-import { castings, events } from '../db/schema.ts'
+import { actors, castings, events, movies } from '../db/schema.ts'
 import type { Bindings } from '../env.ts'
 import { constraintOf, sqlStateOf } from '../errors.ts'
 import { columnList, type Resource, rowJson } from './resources.ts'
@@ -17,8 +17,12 @@ export const retention = (days: number) => sql`now() - make_interval(days => ${d
 
 const ownColumn = (resource: Resource) => (resource.one === 'actor' ? events.actor_id : events.movie_id)
 /** The other side of a casting: a movie's castings come back only where their actor exists, and the reverse. */
+// Locked against a delete (FOR KEY SHARE), so a movie deleted while an actor is restored either waits for the
+// restore or, deleted first, is not there to be cast in: never a foreign key error.
 const otherSide = (resource: Resource) =>
-  resource.one === 'actor' ? sql`${events.movie_id} in (select id from movies)` : sql`${events.actor_id} in (select id from actors)`
+  resource.one === 'actor'
+    ? sql`exists (select 1 from ${movies} where ${movies.id} = ${events.movie_id} for key share)`
+    : sql`exists (select 1 from ${actors} where ${actors.id} = ${events.actor_id} for key share)`
 
 /** An event as the API shows it; `at` in UTC with milliseconds, as JavaScript writes it. */
 const eventJson = sql`json_build_object(
