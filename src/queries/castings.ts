@@ -1,4 +1,4 @@
-import { and, eq, type GetColumnData, getTableName, inArray, type SQL, sql } from 'drizzle-orm'
+import { and, eq, type GetColumnData, inArray, type SQL, sql } from 'drizzle-orm'
 import type { BatchResponse } from 'drizzle-orm/batch'
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core'
 import type { Database } from '../db/client.ts'
@@ -6,7 +6,7 @@ import { actorFields, castingFields, movieFields } from '../db/fields.ts'
 import { actors, castings, movies } from '../db/schema.ts'
 import { sqlStateOf } from '../errors.ts'
 import type { CastEntry } from '../schemas/castings.ts'
-import { literal } from './resources.ts'
+import { qualified, rowJson } from './resources.ts'
 
 /** One side of a casting: its table and id, the castings column holding that id, and what a response shows of it. */
 type Side<Columns extends Record<string, PgColumn>> = { table: PgTable; id: PgColumn; key: PgColumn; columns: Columns }
@@ -45,25 +45,12 @@ export const listFilmography = async (db: Database, actorId: number) =>
   entriesOf<typeof movieFields>(await castWith(db, actorSide, movieSide, actorId))
 
 /**
- * A column named with its table, as a correlated subquery needs: drizzle
- * leaves a column unqualified in a statement that reads one table.
- */
-const qualified = (column: PgColumn) => sql`${sql.identifier(getTableName(column.table))}.${sql.identifier(column.name)}`
-
-/** A JSON object of `columns`, keyed as the API names them, built by Postgres. */
-const jsonObject = (columns: Record<string, PgColumn>) =>
-  sql`json_build_object(${sql.join(
-    Object.entries(columns).map(([key, column]) => sql`${literal(key)}, ${qualified(column)}`),
-    sql`, `,
-  )})`
-
-/**
  * What the outer query's `owner` row is cast with, each with its fee, in id
  * order: the items `castWith` lists, as one JSON array that Postgres builds
  * in the outer statement (API.md C1), however many rows that statement reads.
  */
 const embedded = <Columns extends Record<string, PgColumn>>(owner: Side<Record<string, PgColumn>>, other: Side<Columns>) =>
-  sql<CastRow<Columns>[]>`coalesce((select json_agg(${jsonObject({ ...other.columns, fee: castings.fee })} order by ${qualified(other.id)})
+  sql<CastRow<Columns>[]>`coalesce((select json_agg(${rowJson({ ...other.columns, fee: castings.fee })} order by ${qualified(other.id)})
     from ${castings} join ${other.table} on ${qualified(other.id)} = ${qualified(other.key)}
     where ${qualified(owner.key)} = ${qualified(owner.id)}), '[]'::json)`
 

@@ -1,4 +1,4 @@
-import { type SQL, sql } from 'drizzle-orm'
+import { getTableName, type SQL, sql } from 'drizzle-orm'
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core'
 import { actorFields, movieFields } from '../db/fields.ts'
 import { actors, movies } from '../db/schema.ts'
@@ -19,12 +19,20 @@ export const movieResource = { table: movies, fields: movieFields, one: 'movie',
 export const literal = (name: string) => sql.raw(`'${name.replace(/'/g, "''")}'`)
 
 /**
- * A row of `fields` as the API shows it, built by the database from `alias`'s
- * columns: `json_build_object('id', alias.id, …)`, keys in the list's order.
+ * A column named with `alias`, or with its own table, as a correlated subquery
+ * or a CTE needs: drizzle leaves a column unqualified in a statement that reads one table.
  */
-export const rowJson = (fields: Record<string, PgColumn>, alias: string): SQL =>
+export const qualified = (column: PgColumn, alias = getTableName(column.table)) =>
+  sql`${sql.identifier(alias)}.${sql.identifier(column.name)}`
+
+/**
+ * A row of `fields` as the API shows it, built by the database:
+ * `json_build_object('id', alias.id, …)`, keys in the list's order; without
+ * `alias`, each column of its own table.
+ */
+export const rowJson = (fields: Record<string, PgColumn>, alias?: string): SQL =>
   sql`json_build_object(${sql.join(
-    Object.entries(fields).map(([key, column]) => sql`${literal(key)}, ${sql.identifier(alias)}.${sql.identifier(column.name)}`),
+    Object.entries(fields).map(([key, column]) => sql`${literal(key)}, ${qualified(column, alias)}`),
     sql`, `,
   )})`
 
