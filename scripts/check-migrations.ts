@@ -84,7 +84,13 @@ const relations = (client: pg.Client) =>
     )
     .then((r) => r.rows.map((row) => row.relation))
 
-/** Every row of every public table, by the columns the table has now. */
+/** Columns the last migration moved, and where their values now are: read from there, they must be as they were. */
+const moved: Record<string, string> = {
+  'events.actor_id': `("keys" ->> 'actor_id')::integer`,
+  'events.movie_id': `("keys" ->> 'movie_id')::integer`,
+}
+
+/** Every row of every public table, by the columns the table has now (or those of `columnsOf`). */
 async function rows(client: pg.Client, columnsOf?: Map<string, string[]>) {
   const columns = new Map<string, string[]>()
   const { rows: found } = await client.query<{ table_name: string; column_name: string }>(
@@ -93,9 +99,10 @@ async function rows(client: pg.Client, columnsOf?: Map<string, string[]>) {
   for (const { table_name, column_name } of found) columns.set(table_name, [...(columns.get(table_name) ?? []), column_name])
   const data: Record<string, unknown[]> = {}
   for (const [table, names] of columnsOf ?? columns) {
-    const list = names.map((name) => `"${name}"`).join(', ')
+    const read = names.map((name) => (columnsOf && moved[`${table}.${name}`]) || `"${name}"`)
+    const list = read.map((expression, i) => `${expression} as "${names[i]}"`).join(', ')
     // By text: a json column (a stored response) has no ordering of its own.
-    const order = names.map((name) => `"${name}"::text`).join(', ')
+    const order = read.map((expression) => `(${expression})::text`).join(', ')
     data[table] = (await client.query(`select ${list} from "${table}" order by ${order}`)).rows
   }
   return { columns, data }

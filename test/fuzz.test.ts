@@ -395,8 +395,8 @@ async function snapshot(db: Db) {
 /** The events recorded after event `after`, as the snapshot's keys of the rows they are about. */
 async function eventsSince(db: Db, after: number) {
   const { rows } = await db.execute<{ id: number; key: string }>(sql`
-    select ${events.id}::integer as id, case ${events.resource} when 'actor' then 'a' || ${events.actor_id} when 'movie' then 'm' || ${events.movie_id}
-      else 'c' || ${events.movie_id} || ':' || ${events.actor_id} end as key
+    select ${events.id}::integer as id, case ${events.resource} when 'actor' then 'a' || (${events.keys} ->> 'actor_id') when 'movie' then 'm' || (${events.keys} ->> 'movie_id')
+      else 'c' || (${events.keys} ->> 'movie_id') || ':' || (${events.keys} ->> 'actor_id') end as key
     from ${events} where ${events.id} > ${after} order by ${events.id}`)
   return { keys: new Set(rows.map((r) => r.key)), count: rows.length, last: rows.at(-1)?.id ?? after }
 }

@@ -212,7 +212,7 @@ describe('scheduled upkeep', () => {
     await withDb((db) =>
       db.batch([
         db.execute(sql`update ${idempotencyKeys} set created_at = now() - interval '25 hours' where key = 'old'`),
-        db.execute(sql`update ${events} set at = now() - interval '366 days' where actor_id = 1`),
+        db.execute(sql`update ${events} set at = now() - interval '366 days' where keys ->> 'actor_id' = '1'`),
       ]),
     )
     const logged: string[] = []

@@ -89,6 +89,13 @@ export const castings = pgTable(
 // changed actor, movie or casting, in the transaction of the write: no write
 // path can forget it. Who and which request come from transaction-local
 // settings that each write sends in the same round trip (src/db/recorded.ts).
+/**
+ * The keys an event is found by: each resource's id, named as the API names
+ * it. A resource's trigger writes its own (and a casting both of its sides);
+ * each key has an index, so a history is one index range scan.
+ */
+export const EVENT_KEYS = ['actor_id', 'movie_id'] as const
+
 export const events = pgTable(
   'events',
   {
@@ -99,18 +106,20 @@ export const events = pgTable(
     // The writing transaction: what groups the events of one write (a delete and the castings it cascaded to).
     txid: bigint({ mode: 'number' }).notNull().default(sql`txid_current()`),
     action: text().notNull(),
+    /** The resource's name, as the API names one (`actor`, `casting`). */
     resource: text().notNull(),
-    actor_id: integer(),
-    movie_id: integer(),
+    /** The ids it is found by, as the API names them: its own (`{"actor_id": 1}`), and a casting's both sides. */
+    keys: jsonb().notNull(),
     before: jsonb(),
     after: jsonb(),
   },
   (t) => [
     check('events_action', sql`${t.action} in ('create', 'update', 'delete', 'restore')`),
-    check('events_resource', sql`${t.resource} in ('actor', 'movie', 'casting')`),
     // A resource's history (its own events and its castings') is one index range scan, newest first.
-    index('events_actor_id_id_idx').on(t.actor_id, t.id),
-    index('events_movie_id_id_idx').on(t.movie_id, t.id),
+    ...EVENT_KEYS.map((key) => index(`events_${key}_idx`).on(sql`((${t.keys} ->> '${sql.raw(key)}')::integer)`, t.id)),
+    // The feed (API.md D1) walks (txid, id), all of it or one resource's.
+    index('events_txid_id_idx').on(t.txid, t.id),
+    index('events_resource_txid_id_idx').on(t.resource, t.txid, t.id),
     // What the hourly upkeep deletes first.
     index('events_at_idx').on(t.at),
   ],

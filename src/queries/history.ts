@@ -1,10 +1,10 @@
 import { type SQL, sql } from 'drizzle-orm'
 import type { Database } from '../db/client.ts'
 import { castingFields } from '../db/fields.ts'
-import { actors, castings, events, movies } from '../db/schema.ts'
+import { castings, EVENT_KEYS, events } from '../db/schema.ts'
 import type { Bindings } from '../env.ts'
 import { constraintOf, sqlStateOf } from '../errors.ts'
-import { columnList, type Resource, rowJson } from './resources.ts'
+import { actorResource, columnList, literal, movieResource, type Resource, rowJson } from './resources.ts'
 
 /** HISTORY_RETENTION_DAYS, 365 unless it says otherwise (API.md C4). */
 export const retentionDays = (env: Bindings) => {
@@ -15,19 +15,24 @@ export const retentionDays = (env: Bindings) => {
 /** Events older than this many days are past retention: not listed, not restorable, and purged by the hourly upkeep. */
 export const retention = (days: number) => sql`now() - make_interval(days => ${days})`
 
-const ownColumn = (resource: Resource) => (resource.one === 'actor' ? events.actor_id : events.movie_id)
+/** An id of the event's `keys`, as its index reads it (src/db/schema.ts). */
+export const eventKey = (key: string) => sql`((${events.keys} ->> ${sql.raw(`'${key}'`)})::integer)`
+const ownKey = (resource: Resource) => eventKey(resource.key)
 /** The other side of a casting: a movie's castings come back only where their actor exists, and the reverse. */
 // Locked against a delete (FOR KEY SHARE), so a movie deleted while an actor is restored either waits for the
 // restore or, deleted first, is not there to be cast in: never a foreign key error.
-const otherSide = (resource: Resource) =>
-  resource.one === 'actor'
-    ? sql`exists (select 1 from ${movies} where ${movies.id} = ${events.movie_id} for key share)`
-    : sql`exists (select 1 from ${actors} where ${actors.id} = ${events.actor_id} for key share)`
+const otherSide = (resource: Resource) => {
+  const other = resource.one === 'actor' ? movieResource : actorResource
+  return sql`exists (select 1 from ${other.table} where ${other.fields.id} = ${ownKey(other)} for key share)`
+}
 
 /** An event as the API shows it; `at` in UTC with milliseconds, as JavaScript writes it. */
 const eventJson = sql`json_build_object(
   'at', to_char(${events.at} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'by', ${events.by}, 'request_id', ${events.request_id},
-  'action', ${events.action}, 'resource', ${events.resource}, 'actor_id', ${events.actor_id}, 'movie_id', ${events.movie_id},
+  'action', ${events.action}, 'resource', ${events.resource}, ${sql.join(
+    EVENT_KEYS.map((key) => sql`${literal(key)}, ${eventKey(key)}`),
+    sql`, `,
+  )},
   'before', ${events.before}, 'after', ${events.after})`
 
 /**
@@ -35,7 +40,7 @@ const eventJson = sql`json_build_object(
  * many there are: one statement, two index range scans of one index.
  */
 export function listHistory(db: Database, resource: Resource, id: number, page: number, perPage: number, retentionDays: number) {
-  const mine = sql`${ownColumn(resource)} = ${id} and ${events.at} > ${retention(retentionDays)}`
+  const mine = sql`${ownKey(resource)} = ${id} and ${events.at} > ${retention(retentionDays)}`
   return db.execute<{ total: number; history: unknown[] | null }>(sql`
     select (select count(*)::integer from ${events} where ${mine}) as total,
       (select json_agg(event order by id desc) from (
@@ -58,7 +63,7 @@ export async function restoreDeleted(db: Database, writer: SQL, resource: Resour
   const statement = db.execute<RestoreOutcome>(sql`
     with last_delete as (
       select ${events.txid} as txid, ${events.before} as before from ${events}
-      where ${ownColumn(resource)} = ${id} and ${events.resource} = ${resource.one} and ${events.action} = 'delete'
+      where ${ownKey(resource)} = ${id} and ${events.resource} = ${resource.one} and ${events.action} = 'delete'
         and ${events.at} > ${retention(retentionDays)}
       order by ${events.id} desc limit 1
     ),
@@ -72,7 +77,7 @@ export async function restoreDeleted(db: Database, writer: SQL, resource: Resour
       insert into ${castings} (${columnList(castingFields)})
       select ${columnList(castingFields, 'old')} from ${events}, jsonb_populate_record(null::${castings}, ${events.before}) as old
       where ${events.txid} = (select txid from last_delete) and ${events.resource} = 'casting' and ${events.action} = 'delete'
-        and ${ownColumn(resource)} = ${id} and ${otherSide(resource)} and exists (select 1 from restored)
+        and ${ownKey(resource)} = ${id} and ${otherSide(resource)} and exists (select 1 from restored)
       on conflict do nothing
       returning 1
     )

@@ -10,10 +10,24 @@ export type Resource = {
   /** The JSON key of one (`actor`) and of many (`actors`); the second is also its path. */
   one: string
   many: string
+  /** The id's name in events and castings (`actor_id`). */
+  key: string
 }
 
-export const actorResource = { table: actors, fields: actorFields, one: 'actor', many: 'actors' } as const satisfies Resource
-export const movieResource = { table: movies, fields: movieFields, one: 'movie', many: 'movies' } as const satisfies Resource
+export const actorResource = {
+  table: actors,
+  fields: actorFields,
+  one: 'actor',
+  many: 'actors',
+  key: 'actor_id',
+} as const satisfies Resource
+export const movieResource = {
+  table: movies,
+  fields: movieFields,
+  one: 'movie',
+  many: 'movies',
+  key: 'movie_id',
+} as const satisfies Resource
 
 /** A name the statement is built with, never a value: quoted as a SQL string literal. */
 export const literal = (name: string) => sql.raw(`'${name.replace(/'/g, "''")}'`)

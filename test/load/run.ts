@@ -159,7 +159,7 @@ try {
   // Every acknowledged create has its event, deleted or not (the history outlives the row).
   const unrecorded = (
     await db.query<{ id: number }>(
-      `select id from unnest($1::int[]) as id where not exists (select 1 from events where resource = 'actor' and action = 'create' and actor_id = id)`,
+      `select id from unnest($1::int[]) as id where not exists (select 1 from events where resource = 'actor' and action = 'create' and (keys ->> 'actor_id')::integer = id)`,
       [[...created]],
     )
   ).rows.map((r) => r.id)
