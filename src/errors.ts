@@ -128,9 +128,8 @@ export function toApiError(error: unknown): ApiError {
 /** A path id as a message may echo it: at most 64 characters, then `…` (API.md section 2). */
 const echoed = (id: string | number) => cut(String(id), 64)
 
-/** 404s for a resource id that names nothing (API.md Part A). */
-export const actorNotFound = (id: string | number) => new ApiError(404, `Actor with id ${echoed(id)} not found in database.`)
-export const movieNotFound = (id: string | number) => new ApiError(404, `Movie with id ${echoed(id)} not found in database.`)
+/** The 404 for an id of the resource `Name` that names nothing (API.md Part A): `Actor with id 5 not found in database.` */
+export const notFoundIn = (Name: string, id: string | number) => new ApiError(404, `${Name} with id ${echoed(id)} not found in database.`)
 
 /** PATCH whose values are all already set (the original's 422). */
 export const nothingToUpdate = () => new ApiError(422, 'provided field values are already set. No update needed.')

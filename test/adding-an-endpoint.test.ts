@@ -7,8 +7,9 @@ import { requirePermission } from '../src/auth/require-permission'
 import { type Database, withDatabase } from '../src/db/client'
 import { movies } from '../src/db/schema'
 import type { AppEnv } from '../src/env'
-import { envelope, movieNotFound, toApiError } from '../src/errors'
+import { envelope, toApiError } from '../src/errors'
 import { operation } from '../src/openapi'
+import { movieResource } from '../src/resources/movies'
 import { docs } from '../src/routes/docs'
 import { successSchema } from '../src/schemas/common'
 import { pathIds } from '../src/validation'
@@ -38,11 +39,11 @@ const summaries = new Hono<AppEnv>().get(
     success: { status: 200, description: 'The summary.', schema: movieSummaryResponse },
   }),
   requirePermission('read:movies'),
-  pathIds({ id: movieNotFound }),
+  pathIds({ id: movieResource.notFound }),
   async (c) => {
     const { id } = c.req.valid('param')
     const summary = await movieSummary(c.var.db, id)
-    if (!summary) throw movieNotFound(id)
+    if (!summary) throw movieResource.notFound(id)
     return c.json({ success: true, summary } satisfies z.input<typeof movieSummaryResponse>)
   },
 )

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { actors, movies } from '../src/db/schema'
 import { createStatements } from '../src/queries/creates'
-import { actorResource } from '../src/queries/resources'
+import { actorResource } from '../src/resources/actors'
 import { call, callJson, countedByEndpoint, producer, tokenFor, withDb } from './helpers'
 
 // API.md C2: POST /actors and POST /movies also take an array of 1 to 100 creates, all or nothing.

@@ -15,6 +15,8 @@ export type RowOf<Columns extends Record<string, PgColumn>> = { [Name in keyof C
 
 const movieSide = { table: movies, id: movies.id, key: castings.movie_id, columns: movieFields }
 const actorSide = { table: actors, id: actors.id, key: castings.actor_id, columns: actorFields }
+/** The two sides of a casting; a resource with no side here has no castings. */
+export const castingSides = [movieSide, actorSide]
 
 /** A castings list as a response shows it: no rows means no such owner; an owner cast with nothing is one row whose other side is null. */
 type CastRow<Columns extends Record<string, PgColumn>> = RowOf<Columns> & { fee: number | null }

@@ -4,7 +4,8 @@ import { castingFields } from '../db/fields.ts'
 import { castings, EVENT_KEYS, events } from '../db/schema.ts'
 import type { Bindings } from '../env.ts'
 import { constraintOf, sqlStateOf } from '../errors.ts'
-import { actorResource, columnList, literal, movieResource, type Resource, rowJson } from './resources.ts'
+import { castingSides } from './castings.ts'
+import { columnList, literal, type Resource, rowJson } from './resources.ts'
 
 /** HISTORY_RETENTION_DAYS, 365 unless it says otherwise (API.md C4). */
 export const retentionDays = (env: Bindings) => {
@@ -22,8 +23,11 @@ const ownKey = (resource: Resource) => eventKey(resource.key)
 // Locked against a delete (FOR KEY SHARE), so a movie deleted while an actor is restored either waits for the
 // restore or, deleted first, is not there to be cast in: never a foreign key error.
 const otherSide = (resource: Resource) => {
-  const other = resource.one === 'actor' ? movieResource : actorResource
-  return sql`exists (select 1 from ${other.table} where ${other.fields.id} = ${ownKey(other)} for key share)`
+  const own = castingSides.find((side) => side.key.name === resource.key)
+  const other = castingSides.find((side) => side !== own)
+  return own && other
+    ? sql`exists (select 1 from ${other.table} where ${other.id} = ${eventKey(other.key.name)} for key share)`
+    : sql`false`
 }
 
 /** An event as the API shows it; `at` in UTC with milliseconds, as JavaScript writes it. */

@@ -1,9 +1,7 @@
 import { getTableName, type SQL, sql } from 'drizzle-orm'
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core'
-import { actorFields, movieFields } from '../db/fields.ts'
-import { actors, movies } from '../db/schema.ts'
 
-/** What the statements shared by actors and movies need to know of each: its table, fields and names. */
+/** What the statements shared by every resource need to know of one (src/resources/declare.ts declares it). */
 export type Resource = {
   table: PgTable
   fields: Record<string, PgColumn>
@@ -13,21 +11,6 @@ export type Resource = {
   /** The id's name in events and castings (`actor_id`). */
   key: string
 }
-
-export const actorResource = {
-  table: actors,
-  fields: actorFields,
-  one: 'actor',
-  many: 'actors',
-  key: 'actor_id',
-} as const satisfies Resource
-export const movieResource = {
-  table: movies,
-  fields: movieFields,
-  one: 'movie',
-  many: 'movies',
-  key: 'movie_id',
-} as const satisfies Resource
 
 /** A name the statement is built with, never a value: quoted as a SQL string literal. */
 export const literal = (name: string) => sql.raw(`'${name.replace(/'/g, "''")}'`)

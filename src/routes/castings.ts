@@ -3,10 +3,12 @@ import type * as z from 'zod'
 import { requirePermission } from '../auth/require-permission.ts'
 import { writtenBy } from '../db/recorded.ts'
 import type { AppEnv } from '../env.ts'
-import { ApiError, actorNotFound, movieNotFound } from '../errors.ts'
+import { ApiError } from '../errors.ts'
 import { operation } from '../openapi.ts'
 import { castReplaced, deleteCasting, putCasting, replaceCast } from '../queries/castings.ts'
-import { castingDeletedResponse, castingResponse, castResponse, putCastingSchema, replaceCastSchema } from '../schemas/castings.ts'
+import { actorResource } from '../resources/actors.ts'
+import { movieResource } from '../resources/movies.ts'
+import { castingDeletedResponse, castingResponse, putCastingSchema, replaceCastSchema } from '../schemas/castings.ts'
 import { MAX_CAST } from '../schemas/limits.ts'
 import { jsonBody, pathIds } from '../validation.ts'
 
@@ -14,15 +16,15 @@ const tag = 'Castings'
 
 /** The 404 for what a casting write found missing: the movie, the actor, or the casting itself. */
 const missingError = (missing: 'movie' | 'actor' | 'casting', movieId: number, actorId: number) => {
-  if (missing === 'movie') return movieNotFound(movieId)
-  if (missing === 'actor') return actorNotFound(actorId)
+  if (missing === 'movie') return movieResource.notFound(movieId)
+  if (missing === 'actor') return actorResource.notFound(actorId)
   return new ApiError(404, `Actor with id ${actorId} is not cast in movie ${movieId}.`)
 }
 
 // Who is cast in what: the original's Performance table, given routes.
 // Mounted at the root, since its paths belong to both movies and actors. The
 // two read sides are each resource's own: GET /movies/:id/actors in
-// movies.ts, GET /actors/:id/movies in actors.ts.
+// movies.ts, GET /actors/:id/movies in actors.ts (each its `include` list).
 export const castings = new Hono<AppEnv>()
   .put(
     '/movies/:id/actors',
@@ -31,7 +33,11 @@ export const castings = new Hono<AppEnv>()
       tag,
       summary: "Replace a movie's cast",
       description: `The movie's whole cast becomes this list (at most ${MAX_CAST} entries; a missing \`fee\` is null), all at once: castings not listed are removed, listed ones are created or get that fee. \`{"cast": []}\` empties it.`,
-      success: { status: 200, description: 'The cast as it now is, with fees, in actor id order.', schema: castResponse },
+      success: {
+        status: 200,
+        description: 'The cast as it now is, with fees, in actor id order.',
+        schema: movieResource.responses.related,
+      },
       errors: {
         404: 'An actor listed does not exist (`Actor with id {actor_id} not found in database.`, the first in list order); nothing was written.',
         422: 'An actor is listed twice (`actor_id 2 is listed twice.`).',
@@ -39,13 +45,13 @@ export const castings = new Hono<AppEnv>()
     }),
     requirePermission('edit:movies'),
     jsonBody(replaceCastSchema),
-    pathIds({ id: movieNotFound }),
+    pathIds({ id: movieResource.notFound }),
     async (c) => {
       const { id } = c.req.valid('param')
       const result = castReplaced(await c.var.db.batch(replaceCast(c.var.db, writtenBy(c), id, c.req.valid('json').cast)))
-      if (result.missing === 'movie') throw movieNotFound(id)
-      if (result.missing === 'actor') throw actorNotFound(result.actorId)
-      return c.json({ success: true, movie_id: id, cast: result.cast } satisfies z.input<typeof castResponse>)
+      if (result.missing === 'movie') throw movieResource.notFound(id)
+      if (result.missing === 'actor') throw actorResource.notFound(result.actorId)
+      return c.json({ success: true, movie_id: id, cast: result.cast } satisfies z.input<typeof movieResource.responses.related>)
     },
   )
 
@@ -64,7 +70,7 @@ export const castings = new Hono<AppEnv>()
     }),
     requirePermission('edit:movies'),
     jsonBody(putCastingSchema, { optional: true }),
-    pathIds({ id: movieNotFound, actor_id: actorNotFound }),
+    pathIds({ id: movieResource.notFound, actor_id: actorResource.notFound }),
     async (c) => {
       const { id, actor_id } = c.req.valid('param')
       const result = await putCasting(c.var.db, writtenBy(c), id, actor_id, c.req.valid('json').fee)
@@ -83,7 +89,7 @@ export const castings = new Hono<AppEnv>()
       errors: { 404: 'The actor is not cast in the movie (`Actor with id {actor_id} is not cast in movie {id}.`).' },
     }),
     requirePermission('edit:movies'),
-    pathIds({ id: movieNotFound, actor_id: actorNotFound }),
+    pathIds({ id: movieResource.notFound, actor_id: actorResource.notFound }),
     async (c) => {
       const { id, actor_id } = c.req.valid('param')
       const result = await deleteCasting(c.var.db, writtenBy(c), id, actor_id)

@@ -1,8 +1,8 @@
 import * as z from 'zod'
-import { actorResponse, actorSchema } from './actors.ts'
-import { listResponse, successSchema } from './common.ts'
+import { actorSchema } from './actors.ts'
+import { successSchema } from './common.ts'
 import { FEE_SCALE, MAX_CAST, MAX_FEE } from './limits.ts'
-import { movieResponse, movieSchema } from './movies.ts'
+import { movieSchema } from './movies.ts'
 
 const FEE_RULE = `fee must be a number from 0 to ${MAX_FEE} with at most ${FEE_SCALE} decimals, or null.`
 // Decimal places as written: 0.1 + 0.2 fails, 19.99 passes, 1e-7 fails.
@@ -55,23 +55,9 @@ export type CastEntry = z.output<typeof replaceCastSchema>['cast'][number]
 export const castingSchema = z
   .object({ movie_id: z.int32().positive(), actor_id: z.int32().positive(), fee: z.number().nullable() })
   .meta({ id: 'Casting', example: { movie_id: 1, actor_id: 2, fee: 500 } })
-const castMemberSchema = actorSchema.extend({ fee: z.number().nullable() })
-const filmographyEntrySchema = movieSchema.extend({ fee: z.number().nullable() })
-
-// API.md C1: with `include`, each item carries its related list, as the castings routes list it.
-const movieWithCast = movieSchema.extend({
-  cast: z.array(castMemberSchema).optional().meta({ description: 'With `include=cast`: the actors cast, with fees, in actor id order.' }),
-})
-const actorWithMovies = actorSchema.extend({
-  movies: z
-    .array(filmographyEntrySchema)
-    .optional()
-    .meta({ description: 'With `include=movies`: the movies, with fees, in movie id order.' }),
-})
-export const movieListWithCastResponse = listResponse(successSchema.extend({ movies: z.array(movieWithCast) }))
-export const movieWithCastResponse = movieResponse.extend({ movie: movieWithCast })
-export const actorListWithMoviesResponse = listResponse(successSchema.extend({ actors: z.array(actorWithMovies) }))
-export const actorWithMoviesResponse = actorResponse.extend({ actor: actorWithMovies })
+/** An actor in a cast, and a movie in a filmography: the other side of the casting, with its fee. */
+export const castMemberSchema = actorSchema.extend({ fee: z.number().nullable() })
+export const filmographyEntrySchema = movieSchema.extend({ fee: z.number().nullable() })
 
 export const castResponse = successSchema.extend({ movie_id: z.int32().positive(), cast: z.array(castMemberSchema) })
 export const filmographyResponse = successSchema.extend({ actor_id: z.int32().positive(), movies: z.array(filmographyEntrySchema) })

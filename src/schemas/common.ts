@@ -33,6 +33,22 @@ export const pathId = numberFromText(toId, z.int().min(1).max(MAX_ID)).meta({
 export const withoutNul = (name: string) =>
   [(text: string) => !text.includes('\u0000'), { error: `${name} must not contain a NUL character.` }] as const
 
+/**
+ * A text field of 1 to `max` characters after trimming; every other value
+ * answers `rule`. A `required` one that is missing, null or blank was not
+ * provided, as the original said: `no <name> provided.`.
+ */
+export function textField(name: string, max: number, { required }: { required: boolean }) {
+  const rule = `${name} must be a string of 1 to ${max} characters.`
+  const missing = required ? `no ${name} provided.` : rule
+  return z
+    .string({ error: (issue) => (issue.input == null ? missing : rule) })
+    .trim()
+    .min(1, { error: missing })
+    .max(max, { error: rule })
+    .refine(...withoutNul(name))
+}
+
 /** A query parameter holding a whole number of at most `digits` digits, from `min` to `max`; every failure answers `error`. */
 export const integerParam = (error: string, min: number, max: number, digits = 10) => {
   const plainDigits = new RegExp(`^\\d{1,${digits}}$`)
@@ -56,6 +72,10 @@ export const errorSchema = z
   })
   .meta({ id: 'ErrorEnvelope' })
 
+/** `base.extend(added)`, typed: zod types `extend` on a type parameter as on its constraint, which has no fields. */
+export const extended = <Base extends z.ZodObject, Added extends z.ZodRawShape>(base: Base, added: Added) =>
+  base.extend(added) as unknown as z.ZodObject<Base['shape'] & Added>
+
 /** A plain page (`page`, or neither `page` nor `after`): its number, and the exact count of the matches. */
 const numberedPageSchema = z.object({
   page: z.int().positive().meta({ description: 'The page number.' }),
@@ -76,8 +96,8 @@ const cursorPageSchema = z.object({
  */
 export const listResponse = <Rows extends z.ZodObject>(rows: Rows) =>
   z.xor([
-    rows.extend(numberedPageSchema.shape).strict().meta({ description: 'A plain page, with the count of every match.' }),
-    rows.extend(cursorPageSchema.shape).strict().meta({ description: 'A page read with `after`: the next cursor, and no `total`.' }),
+    extended(rows, numberedPageSchema.shape).strict().meta({ description: 'A plain page, with the count of every match.' }),
+    extended(rows, cursorPageSchema.shape).strict().meta({ description: 'A page read with `after`: the next cursor, and no `total`.' }),
   ])
 
 export const deletedSchema = successSchema.extend({ deleted: z.int32().positive() })

@@ -34,6 +34,9 @@ function parseDate(text: string): string | undefined {
   return date
 }
 
+/** The forms a date may take, as the document words them. */
+export const DATE_FORMS = '`YYYY-MM-DD`, an ISO 8601 date-time (its date part is kept), or an HTTP-date'
+
 /** A date in any form `parseDate` takes, out as `YYYY-MM-DD`; `missing` words an absent or null value. */
 export const dateString = (invalid: string, missing = invalid) =>
   z.string({ error: (issue) => (issue.input == null ? missing : invalid) }).transform((text, ctx) => {

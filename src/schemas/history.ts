@@ -1,14 +1,19 @@
 import * as z from 'zod'
-import { actorSchema } from './actors.ts'
+import { EVENT_KEYS } from '../db/schema.ts'
+import { resources } from '../resources/index.ts'
 import { castingSchema } from './castings.ts'
 import { successSchema } from './common.ts'
 import { pagingParams } from './listing.ts'
-import { movieSchema } from './movies.ts'
 
 export const historyQuery = z.object({ page: pagingParams.page, per_page: pagingParams.per_page })
 
-/** A resource as the API shows it: an actor, a movie or a casting, by the event's `resource`. */
-const snapshot = z.union([actorSchema, movieSchema, castingSchema]).nullable()
+/** A resource as the API shows it (an actor, a movie, a casting), by the event's `resource`. */
+const snapshot = z.union([...resources.map((resource) => resource.schema), castingSchema]).nullable()
+/** Each resource's id, null where the event is not about one: both sides of a casting have theirs. */
+const keys = Object.fromEntries(EVENT_KEYS.map((key) => [key, z.int32().positive().nullable()])) as Record<
+  (typeof EVENT_KEYS)[number],
+  z.ZodNullable<z.ZodInt32>
+>
 
 export const eventSchema = z
   .object({
@@ -16,9 +21,8 @@ export const eventSchema = z
     by: z.string().nullable().meta({ description: "The token's `sub`; null if it had none." }),
     request_id: z.string().nullable().meta({ description: 'The `X-Request-Id` of the request that wrote it.' }),
     action: z.enum(['create', 'update', 'delete', 'restore']),
-    resource: z.enum(['actor', 'movie', 'casting']),
-    actor_id: z.int32().positive().nullable(),
-    movie_id: z.int32().positive().nullable(),
+    resource: z.enum([...resources.map((resource) => resource.one), 'casting']),
+    ...keys,
     before: snapshot.meta({ description: 'The resource as the API showed it before; null for a create or restore.' }),
     after: snapshot.meta({ description: 'The resource as the API shows it after; null for a delete.' }),
   })

@@ -1,0 +1,56 @@
+import { eq, gte, ilike, lte, sql } from 'drizzle-orm'
+import { actorFields } from '../db/fields.ts'
+import { actors } from '../db/schema.ts'
+import { embeddedMovies, listFilmography } from '../queries/castings.ts'
+import { containing } from '../queries/listing.ts'
+import { actorSchema, createActorSchema, updateActorSchema } from '../schemas/actors.ts'
+import { filmographyEntrySchema } from '../schemas/castings.ts'
+import { MAX_AGE, MAX_GENDER, MAX_NAME, MIN_AGE } from '../schemas/limits.ts'
+import { ageParam, textParam } from '../schemas/listing.ts'
+import { declareResource, filter } from './declare.ts'
+
+export const actorResource = declareResource({
+  one: 'actor',
+  many: 'actors',
+  Name: 'Actor',
+  a: 'an actor',
+  their: 'their',
+  table: actors,
+  fields: actorFields,
+  schema: actorSchema,
+  create: createActorSchema,
+  update: updateActorSchema,
+  filters: {
+    q: filter(
+      textParam('q', MAX_NAME).meta({
+        description: `Actors whose name contains this, case-insensitively (\`%\` and \`_\` are plain characters); at most ${MAX_NAME} characters. Empty matches every actor.`,
+      }),
+      (q) => ilike(actors.name, containing(q)),
+    ),
+    gender: filter(
+      textParam('gender', MAX_GENDER).meta({
+        description: `Actors of this gender, matched exactly but case-insensitively (\`female\` finds \`Female\`); at most ${MAX_GENDER} characters. Empty matches none.`,
+      }),
+      (gender) => eq(sql`lower(${actors.gender})`, gender.toLowerCase()),
+    ),
+    min_age: filter(
+      ageParam('min_age').meta({ description: `Actors at least this old, inclusive: an integer, ${MIN_AGE} to ${MAX_AGE}.` }),
+      (age) => gte(actors.age, age),
+    ),
+    max_age: filter(
+      ageParam('max_age').meta({ description: `Actors at most this old, inclusive: an integer, ${MIN_AGE} to ${MAX_AGE}.` }),
+      (age) => lte(actors.age, age),
+    ),
+  },
+  sorts: ['id', 'name', 'age'],
+  include: {
+    name: 'movies',
+    operationId: 'listFilmography',
+    summary: "An actor's movies",
+    description: 'the movies the actor is cast in, with fees, in movie id order.',
+    items: filmographyEntrySchema,
+    list: listFilmography,
+    embed: embeddedMovies,
+  },
+  permissions: { read: 'read:actors', create: 'create:actors', edit: 'edit:actors', delete: 'delete:actors' },
+})

@@ -1,0 +1,246 @@
+import { Hono } from 'hono'
+import { createFactory } from 'hono/factory'
+import * as z from 'zod'
+import { requirePermission } from '../auth/require-permission.ts'
+import { etagHeader, ifMatch, notModified, whyNothingWritten } from '../conditional.ts'
+import { writtenBy } from '../db/recorded.ts'
+import type { AppEnv } from '../env.ts'
+import { ApiError, nothingToUpdate } from '../errors.ts'
+import { createAndAnswer, idempotencyKey, REPLAYED } from '../idempotency.ts'
+import { operation } from '../openapi.ts'
+import { listHistory, restoreDeleted, retentionDays } from '../queries/history.ts'
+import { getRow, type ListQuery, listRows } from '../queries/rows.ts'
+import { deleteRow, updateRow } from '../queries/writes.ts'
+import type { DeclaredResource } from '../resources/declare.ts'
+import { deletedSchema } from '../schemas/common.ts'
+import { historyQuery, historyResponse } from '../schemas/history.ts'
+import { jsonBodies, jsonBody, optionalQuery, pathIds, validate } from '../validation.ts'
+
+// The routes every resource has, each built from its declaration
+// (src/resources/): a resource's sub-app lists them as its route table
+// (`.get('/', ...list(actorResource))`), beside the routes that are its own.
+// Each is the chain a route written out would be: its description for the
+// document, the permission, the validators, and the handler.
+
+const factory = createFactory<AppEnv>()
+
+/** The body a handler answers, as the response schema's input: the schema documents the route and types the client. */
+type Body<Schema extends z.ZodType> = z.input<Schema>
+
+const capitalized = (text: string) => text.replace(/^./, (first) => first.toUpperCase())
+const tagOf = (resource: DeclaredResource) => capitalized(resource.many)
+
+/** The routes every resource has: its sub-app's route table, which its own routes follow. */
+export const standardRoutes = <R extends DeclaredResource>(resource: R) =>
+  new Hono<AppEnv>()
+    .get('/', ...list(resource))
+    .post('/', ...create(resource))
+    .get('/:id', ...read(resource))
+    .patch('/:id', ...update(resource))
+    .delete('/:id', ...remove(resource))
+    .get('/:id/history', ...history(resource))
+    .post('/:id/restore', ...restore(resource))
+
+/** GET /: a page of the rows matching the filters, with `include`; 404 past the last page. */
+export const list = <R extends DeclaredResource>(resource: R) =>
+  factory.createHandlers(
+    operation({
+      operationId: `list${resource.Name}s`,
+      tag: tagOf(resource),
+      summary: `List ${resource.many}`,
+      description: `Filters, sort, page size, and \`page\` or the keyset cursor \`after\` (a page read with \`after\` carries \`next_after\` and no \`total\`); \`include=${resource.include.name}\` embeds each ${resource.one}'s ${resource.include.name}.`,
+      success: { status: 200, description: `A page of ${resource.many}.`, schema: resource.responses.list },
+      errors: { 404: `No ${resource.many} on this page (\`no ${resource.many} found in database.\`).` },
+    }),
+    requirePermission(resource.permissions.read),
+    validate('query', resource.listQuery as R['listQuery']),
+    async (c) => {
+      const { items, paging } = await listRows(c.var.db, resource, c.req.valid('query') as ListQuery)
+      if (items.length === 0) throw new ApiError(404, `no ${resource.many} found in database.`)
+      return c.json({ success: true, [resource.many]: items, ...paging } as Body<R['responses']['list']>)
+    },
+  )
+
+/** POST /: one row (201 with Location), or an array of up to 100, all or none; safe to retry under `Idempotency-Key`. */
+export const create = <R extends DeclaredResource>(resource: R) => {
+  const created = z.xor([resource.responses.created, resource.responses.bulkCreated])
+  return factory.createHandlers(
+    operation({
+      operationId: `create${resource.Name}`,
+      tag: tagOf(resource),
+      summary: `Create ${resource.a}, or up to 100 at once`,
+      description: 'An array of up to 100 creates them all or none, and answers them in input order, without `Location`.',
+      success: {
+        status: 201,
+        description: 'Created.',
+        schema: created,
+        headers: {
+          Location: { description: `The new ${resource.one} (\`/${resource.many}/<id>\`); not on a bulk create.`, optional: true },
+          'Idempotent-Replayed': REPLAYED,
+        },
+      },
+    }),
+    requirePermission(resource.permissions.create),
+    idempotencyKey,
+    jsonBodies(resource.create as R['create']),
+    async (c) => {
+      // One object answers `{created: id, <one>}` with a Location; an array, `{created: [ids], <many>}` (API.md C2).
+      const input = c.req.valid('json') as Record<string, unknown> | Record<string, unknown>[]
+      const bulk = Array.isArray(input)
+      const { body, headers } = await createAndAnswer(c, resource, bulk ? input : [input], !bulk)
+      return c.json(body as Body<R['responses']['created']> | Body<R['responses']['bulkCreated']>, 201, headers)
+    },
+  )
+}
+
+/** GET /:id: the row with its ETag (304 on If-None-Match), and with `include`. */
+export const read = <R extends DeclaredResource>(resource: R) =>
+  factory.createHandlers(
+    operation({
+      operationId: `get${resource.Name}`,
+      tag: tagOf(resource),
+      summary: `Get ${resource.a}`,
+      description: `Carries a strong \`ETag\`, which covers the embedded list with \`include=${resource.include.name}\`; \`If-None-Match\` with it answers 304.`,
+      success: {
+        status: 200,
+        description: `The ${resource.one}.`,
+        schema: resource.responses.one,
+        headers: { ETag: `A strong ETag of the ${resource.one}.` },
+      },
+    }),
+    requirePermission(resource.permissions.read),
+    optionalQuery(resource.getQuery as R['getQuery']),
+    pathIds({ id: resource.notFound }),
+    notModified(),
+    async (c) => {
+      const { id } = c.req.valid('param')
+      const row = await getRow(c.var.db, resource, id, (c.req.valid('query') as { include?: string }).include)
+      if (!row) throw resource.notFound(id)
+      const { etag, ...shown } = row
+      return c.json({ success: true, [resource.one]: shown } as Body<R['responses']['one']>, 200, etagHeader(etag))
+    },
+  )
+
+/** PATCH /:id: 422 when nothing would change, as the original: the client's view is stale or its request pointless. */
+export const update = <R extends DeclaredResource>(resource: R) =>
+  factory.createHandlers(
+    operation({
+      operationId: `update${resource.Name}`,
+      tag: tagOf(resource),
+      summary: `Update ${resource.a}`,
+      description: `At least one field. With \`If-Match\`, writes only if the ${resource.one} is unchanged since that ETag.`,
+      success: {
+        status: 200,
+        description: `The updated ${resource.one}, in a one-element list.`,
+        schema: resource.responses.updated,
+        headers: { ETag: 'The new ETag.' },
+      },
+      errors: { 422: 'Nothing would change (`provided field values are already set. No update needed.`).' },
+    }),
+    requirePermission(resource.permissions.edit),
+    ifMatch,
+    jsonBody(resource.update as R['update']),
+    pathIds({ id: resource.notFound }),
+    async (c) => {
+      const { id } = c.req.valid('param')
+      const changes = c.req.valid('json') as Record<string, unknown>
+      const { rows } = await updateRow(c.var.db, writtenBy(c), resource, id, changes, c.var.ifMatch)
+      const { current, differs, row, etag } = rows[0]!
+      // With If-Match, a change that would have written but did not met a concurrent write: 412, not "no update needed".
+      const otherwise = c.var.ifMatch && differs ? undefined : nothingToUpdate()
+      if (!row || !etag) throw whyNothingWritten(current ?? undefined, c.var.ifMatch, resource.notFound(id), otherwise)
+      return c.json({ success: true, updated: id, [resource.one]: [row] } as Body<R['responses']['updated']>, 200, etagHeader(etag))
+    },
+  )
+
+/** DELETE /:id: the row and, by cascade, its castings. */
+export const remove = <R extends DeclaredResource>(resource: R) =>
+  factory.createHandlers(
+    operation({
+      operationId: `delete${resource.Name}`,
+      tag: tagOf(resource),
+      summary: `Delete ${resource.a}`,
+      description: `Deletes the ${resource.one} and ${resource.their} castings. With \`If-Match\`, only if unchanged since that ETag.`,
+      success: { status: 200, description: `The id of the deleted ${resource.one}.`, schema: deletedSchema },
+    }),
+    requirePermission(resource.permissions.delete),
+    ifMatch,
+    pathIds({ id: resource.notFound }),
+    async (c) => {
+      const { id } = c.req.valid('param')
+      const { rows } = await deleteRow(c.var.db, writtenBy(c), resource, id, c.var.ifMatch)
+      const { current, row } = rows[0]!
+      if (!row) throw whyNothingWritten(current ?? undefined, c.var.ifMatch, resource.notFound(id))
+      return c.json({ success: true, deleted: id } satisfies Body<typeof deletedSchema>)
+    },
+  )
+
+/** GET /:id/history: the row's events and its castings', newest first; a deleted row's too. */
+export const history = <R extends DeclaredResource>(resource: R) =>
+  factory.createHandlers(
+    operation({
+      operationId: `list${resource.Name}History`,
+      tag: tagOf(resource),
+      summary: `${capitalized(resource.a)}'s history`,
+      description: `Every change to the ${resource.one} and its castings, newest first, paged as lists are; it answers for a deleted ${resource.one} too, within \`HISTORY_RETENTION_DAYS\`.`,
+      success: { status: 200, description: 'A page of events.', schema: historyResponse },
+      errors: { 404: `No events of that ${resource.one} (\`${resource.notFound('{id}').message}\`).` },
+    }),
+    requirePermission('read:history'),
+    validate('query', historyQuery),
+    pathIds({ id: resource.notFound }),
+    async (c) => {
+      const { id } = c.req.valid('param')
+      const { page = 1, per_page } = c.req.valid('query')
+      const { rows } = await listHistory(c.var.db, resource, id, page, per_page, retentionDays(c.env))
+      const { total, history } = rows[0]!
+      if (total === 0) throw resource.notFound(id)
+      const events = (history ?? []) as Body<typeof historyResponse>['history']
+      return c.json({ success: true, history: events, page, per_page, total } satisfies Body<typeof historyResponse>)
+    },
+  )
+
+/** POST /:id/restore: a delete undone, with the same id, its last values, and the castings that delete removed. */
+export const restore = <R extends DeclaredResource>(resource: R) =>
+  factory.createHandlers(
+    operation({
+      operationId: `restore${resource.Name}`,
+      tag: tagOf(resource),
+      summary: `Restore a deleted ${resource.one}`,
+      description: `Brings back a deleted ${resource.one} with its id and last values, and the castings its delete removed whose other side still exists, in one transaction.`,
+      success: { status: 200, description: `The restored ${resource.one}.`, schema: resource.responses.restored },
+      errors: {
+        404: `It never existed, or its delete is past retention (\`${resource.notFound('{id}').message}\`).`,
+        409: `It exists (\`${resource.Name} with id {id} exists.\`).`,
+      },
+    }),
+    requirePermission(resource.permissions.delete),
+    pathIds({ id: resource.notFound }),
+    async (c) => {
+      const { id } = c.req.valid('param')
+      const outcome = await restoreDeleted(c.var.db, writtenBy(c, 'restore'), resource, id, retentionDays(c.env))
+      if (outcome.exists) throw new ApiError(409, `${resource.Name} with id ${id} exists.`)
+      if (!outcome.row) throw resource.notFound(id)
+      const body = { success: true, restored: id, [resource.one]: outcome.row, castings_restored: outcome.castings_restored }
+      return c.json(body as Body<R['responses']['restored']>)
+    },
+  )
+
+/** GET /:id/<related>: what `include` embeds, for one row (`GET /actors/:id/movies`); mounted by the resource's sub-app. */
+export const related = <R extends DeclaredResource>(resource: R) =>
+  factory.createHandlers(
+    operation({
+      operationId: resource.include.operationId,
+      tag: 'Castings',
+      summary: resource.include.summary,
+      success: { status: 200, description: capitalized(resource.include.description), schema: resource.responses.related },
+    }),
+    requirePermission(resource.permissions.read),
+    pathIds({ id: resource.notFound }),
+    async (c) => {
+      const { id } = c.req.valid('param')
+      const items = await resource.include.list(c.var.db, id)
+      if (!items) throw resource.notFound(id)
+      return c.json({ success: true, [resource.key]: id, [resource.include.name]: items } as Body<R['responses']['related']>)
+    },
+  )
