@@ -1,13 +1,12 @@
-import { eq, gte, ilike, lte, sql } from 'drizzle-orm'
+import { eq, sql } from 'drizzle-orm'
 import { actorFields } from '../db/fields.ts'
 import { actors } from '../db/schema.ts'
 import { embeddedMovies, listFilmography } from '../queries/castings.ts'
-import { containing } from '../queries/listing.ts'
 import { actorSchema, createActorSchema, updateActorSchema } from '../schemas/actors.ts'
 import { filmographyEntrySchema } from '../schemas/castings.ts'
 import { MAX_AGE, MAX_GENDER, MAX_NAME, MIN_AGE } from '../schemas/limits.ts'
 import { ageParam, textParam } from '../schemas/listing.ts'
-import { declareResource, filter } from './declare.ts'
+import { bounds, declareResource, filter, search } from './declare.ts'
 
 export const actorResource = declareResource({
   one: 'actor',
@@ -21,25 +20,18 @@ export const actorResource = declareResource({
   create: createActorSchema,
   update: updateActorSchema,
   filters: {
-    q: filter(
-      textParam('q', MAX_NAME).meta({
-        description: `Actors whose name contains this, case-insensitively (\`%\` and \`_\` are plain characters); at most ${MAX_NAME} characters. Empty matches every actor.`,
-      }),
-      (q) => ilike(actors.name, containing(q)),
-    ),
+    q: search(actors.name, MAX_NAME, 'Actors'),
     gender: filter(
       textParam('gender', MAX_GENDER).meta({
         description: `Actors of this gender, matched exactly but case-insensitively (\`female\` finds \`Female\`); at most ${MAX_GENDER} characters. Empty matches none.`,
       }),
       (gender) => eq(sql`lower(${actors.gender})`, gender.toLowerCase()),
     ),
-    min_age: filter(
-      ageParam('min_age').meta({ description: `Actors at least this old, inclusive: an integer, ${MIN_AGE} to ${MAX_AGE}.` }),
-      (age) => gte(actors.age, age),
-    ),
-    max_age: filter(
-      ageParam('max_age').meta({ description: `Actors at most this old, inclusive: an integer, ${MIN_AGE} to ${MAX_AGE}.` }),
-      (age) => lte(actors.age, age),
+    ...bounds(
+      actors.age,
+      ageParam,
+      ['min_age', `Actors at least this old, inclusive: an integer, ${MIN_AGE} to ${MAX_AGE}.`],
+      ['max_age', `Actors at most this old, inclusive: an integer, ${MIN_AGE} to ${MAX_AGE}.`],
     ),
   },
   sorts: ['id', 'name', 'age'],

@@ -1,11 +1,12 @@
-import { and, type SQL } from 'drizzle-orm'
+import { and, gte, ilike, lte, type SQL } from 'drizzle-orm'
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core'
 import * as z from 'zod'
 import type { Permission } from '../auth/permissions.ts'
 import type { Database } from '../db/client.ts'
 import { type ApiError, notFoundIn } from '../errors.ts'
+import { containing } from '../queries/listing.ts'
 import { extended, listResponse, successSchema } from '../schemas/common.ts'
-import { checkCursor, includeParam, type Paging, pagingParams, type Sort as Sorting, sortParam } from '../schemas/listing.ts'
+import { checkCursor, includeParam, type Paging, pagingParams, type Sort as Sorting, sortParam, textParam } from '../schemas/listing.ts'
 
 // What a resource is, written once (its file in src/resources/), and what
 // follows from it: the list's query string, the response schemas, the 404.
@@ -20,6 +21,28 @@ export const filter = <Schema extends z.ZodType>(schema: Schema, where: (value: 
   schema,
   where,
 })
+
+/** `q`: the rows whose `column` contains this text, case-insensitively; `Rows` words them in the document (`Actors`). */
+export const search = (column: PgColumn, max: number, Rows: string) =>
+  filter(
+    textParam('q', max).meta({
+      description: `${Rows} whose ${column.name} contains this, case-insensitively (\`%\` and \`_\` are plain characters); at most ${max} characters. Empty matches every ${Rows.toLowerCase().slice(0, -1)}.`,
+    }),
+    (q) => ilike(column, containing(q)),
+  )
+
+/** Two filters, `low` and `high`: the rows whose `column` is at least and at most their value, each described as given. */
+export function bounds<Low extends string, High extends string, Schema extends z.ZodType>(
+  column: PgColumn,
+  param: (name: string) => Schema,
+  [low, lowDescription]: [Low, string],
+  [high, highDescription]: [High, string],
+) {
+  return {
+    [low]: filter(param(low).meta({ description: lowDescription }), (value) => gte(column, value)),
+    [high]: filter(param(high).meta({ description: highDescription }), (value) => lte(column, value)),
+  } as Record<Low | High, Filter<Schema>>
+}
 
 /**
  * A related list: the route that lists it for one row (`GET /actors/:id/movies`,

@@ -1,14 +1,12 @@
-import { gte, ilike, lte } from 'drizzle-orm'
 import { movieFields } from '../db/fields.ts'
 import { movies } from '../db/schema.ts'
 import { embeddedCast, listCast } from '../queries/castings.ts'
-import { containing } from '../queries/listing.ts'
 import { castMemberSchema } from '../schemas/castings.ts'
 import { DATE_FORMS } from '../schemas/dates.ts'
 import { MAX_TITLE } from '../schemas/limits.ts'
-import { dateParam, textParam } from '../schemas/listing.ts'
+import { dateParam } from '../schemas/listing.ts'
 import { createMovieSchema, movieSchema, updateMovieSchema } from '../schemas/movies.ts'
-import { declareResource, filter } from './declare.ts'
+import { bounds, declareResource, search } from './declare.ts'
 
 export const movieResource = declareResource({
   one: 'movie',
@@ -22,18 +20,12 @@ export const movieResource = declareResource({
   create: createMovieSchema,
   update: updateMovieSchema,
   filters: {
-    q: filter(
-      textParam('q', MAX_TITLE).meta({
-        description: `Movies whose title contains this, case-insensitively (\`%\` and \`_\` are plain characters); at most ${MAX_TITLE} characters. Empty matches every movie.`,
-      }),
-      (q) => ilike(movies.title, containing(q)),
-    ),
-    released_from: filter(
-      dateParam('released_from').meta({ description: `Movies released on or after this date: ${DATE_FORMS}.` }),
-      (date) => gte(movies.release_date, date),
-    ),
-    released_to: filter(dateParam('released_to').meta({ description: `Movies released on or before this date: ${DATE_FORMS}.` }), (date) =>
-      lte(movies.release_date, date),
+    q: search(movies.title, MAX_TITLE, 'Movies'),
+    ...bounds(
+      movies.release_date,
+      dateParam,
+      ['released_from', `Movies released on or after this date: ${DATE_FORMS}.`],
+      ['released_to', `Movies released on or before this date: ${DATE_FORMS}.`],
     ),
   },
   sorts: ['id', 'title', 'release_date'],

@@ -28,7 +28,12 @@ const factory = createFactory<AppEnv>()
 type Body<Schema extends z.ZodType> = z.input<Schema>
 
 const capitalized = (text: string) => text.replace(/^./, (first) => first.toUpperCase())
-const tagOf = (resource: DeclaredResource) => capitalized(resource.many)
+/** An operation's name (`getActor`, part of the API: generated clients name their methods by it), tag and summary. */
+const named = (resource: DeclaredResource, operationId: string, summary: string) => ({
+  operationId,
+  tag: capitalized(resource.many),
+  summary,
+})
 
 /** The routes every resource has: its sub-app's route table, which its own routes follow. */
 export const standardRoutes = <R extends DeclaredResource>(resource: R) =>
@@ -45,9 +50,7 @@ export const standardRoutes = <R extends DeclaredResource>(resource: R) =>
 export const list = <R extends DeclaredResource>(resource: R) =>
   factory.createHandlers(
     operation({
-      operationId: `list${resource.Name}s`,
-      tag: tagOf(resource),
-      summary: `List ${resource.many}`,
+      ...named(resource, `list${resource.Name}s`, `List ${resource.many}`),
       description: `Filters, sort, page size, and \`page\` or the keyset cursor \`after\` (a page read with \`after\` carries \`next_after\` and no \`total\`); \`include=${resource.include.name}\` embeds each ${resource.one}'s ${resource.include.name}.`,
       success: { status: 200, description: `A page of ${resource.many}.`, schema: resource.responses.list },
       errors: { 404: `No ${resource.many} on this page (\`no ${resource.many} found in database.\`).` },
@@ -66,9 +69,7 @@ export const create = <R extends DeclaredResource>(resource: R) => {
   const created = z.xor([resource.responses.created, resource.responses.bulkCreated])
   return factory.createHandlers(
     operation({
-      operationId: `create${resource.Name}`,
-      tag: tagOf(resource),
-      summary: `Create ${resource.a}, or up to 100 at once`,
+      ...named(resource, `create${resource.Name}`, `Create ${resource.a}, or up to 100 at once`),
       description: 'An array of up to 100 creates them all or none, and answers them in input order, without `Location`.',
       success: {
         status: 201,
@@ -97,9 +98,7 @@ export const create = <R extends DeclaredResource>(resource: R) => {
 export const read = <R extends DeclaredResource>(resource: R) =>
   factory.createHandlers(
     operation({
-      operationId: `get${resource.Name}`,
-      tag: tagOf(resource),
-      summary: `Get ${resource.a}`,
+      ...named(resource, `get${resource.Name}`, `Get ${resource.a}`),
       description: `Carries a strong \`ETag\`, which covers the embedded list with \`include=${resource.include.name}\`; \`If-None-Match\` with it answers 304.`,
       success: {
         status: 200,
@@ -125,9 +124,7 @@ export const read = <R extends DeclaredResource>(resource: R) =>
 export const update = <R extends DeclaredResource>(resource: R) =>
   factory.createHandlers(
     operation({
-      operationId: `update${resource.Name}`,
-      tag: tagOf(resource),
-      summary: `Update ${resource.a}`,
+      ...named(resource, `update${resource.Name}`, `Update ${resource.a}`),
       description: `At least one field. With \`If-Match\`, writes only if the ${resource.one} is unchanged since that ETag.`,
       success: {
         status: 200,
@@ -157,9 +154,7 @@ export const update = <R extends DeclaredResource>(resource: R) =>
 export const remove = <R extends DeclaredResource>(resource: R) =>
   factory.createHandlers(
     operation({
-      operationId: `delete${resource.Name}`,
-      tag: tagOf(resource),
-      summary: `Delete ${resource.a}`,
+      ...named(resource, `delete${resource.Name}`, `Delete ${resource.a}`),
       description: `Deletes the ${resource.one} and ${resource.their} castings. With \`If-Match\`, only if unchanged since that ETag.`,
       success: { status: 200, description: `The id of the deleted ${resource.one}.`, schema: deletedSchema },
     }),
@@ -179,9 +174,7 @@ export const remove = <R extends DeclaredResource>(resource: R) =>
 export const history = <R extends DeclaredResource>(resource: R) =>
   factory.createHandlers(
     operation({
-      operationId: `list${resource.Name}History`,
-      tag: tagOf(resource),
-      summary: `${capitalized(resource.a)}'s history`,
+      ...named(resource, `list${resource.Name}History`, `${capitalized(resource.a)}'s history`),
       description: `Every change to the ${resource.one} and its castings, newest first, paged as lists are; it answers for a deleted ${resource.one} too, within \`HISTORY_RETENTION_DAYS\`.`,
       success: { status: 200, description: 'A page of events.', schema: historyResponse },
       errors: { 404: `No events of that ${resource.one} (\`${resource.notFound('{id}').message}\`).` },
@@ -204,9 +197,7 @@ export const history = <R extends DeclaredResource>(resource: R) =>
 export const restore = <R extends DeclaredResource>(resource: R) =>
   factory.createHandlers(
     operation({
-      operationId: `restore${resource.Name}`,
-      tag: tagOf(resource),
-      summary: `Restore a deleted ${resource.one}`,
+      ...named(resource, `restore${resource.Name}`, `Restore a deleted ${resource.one}`),
       description: `Brings back a deleted ${resource.one} with its id and last values, and the castings its delete removed whose other side still exists, in one transaction.`,
       success: { status: 200, description: `The restored ${resource.one}.`, schema: resource.responses.restored },
       errors: {
