@@ -56,8 +56,8 @@ export default async function setup(project: TestProject) {
   })
   project.provide('signingKey', { ...(await exportJWK(privateKey)), kid: TEST_KID })
   project.provide('servicesUrl', services.url)
-  // For test/openapi.test.ts: the README's endpoint table, checked against the document.
-  project.provide('readme', readFileSync(join(root, 'README.md'), 'utf8'))
+  // For test/openapi.test.ts: the endpoint table of docs/endpoints.md, checked against the document.
+  project.provide('endpointTable', readFileSync(join(root, 'docs/endpoints.md'), 'utf8'))
 
   return async () => {
     for (const teardown of teardowns.reverse()) await teardown()
@@ -133,7 +133,7 @@ declare module 'vitest' {
     bindings: Record<string, string>
     signingKey: import('jose').JWK
     servicesUrl: string
-    readme: string
+    endpointTable: string
     /** Set in vitest.config.ts: the seed of test/fuzz.test.ts. */
     fuzzSeed: number
   }

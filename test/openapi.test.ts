@@ -325,13 +325,13 @@ describe('GET /docs', () => {
   })
 })
 
-describe("the README's endpoint table", () => {
+describe('the endpoint table of docs/endpoints.md', () => {
   it('lists every documented operation with its permission, and nothing else', async () => {
     const document = await getDocument()
     const documented = Object.entries(document.paths).flatMap(([path, operations]) =>
       Object.entries(operations).map(([method, operation]) => `${method.toUpperCase()} ${path} ${operation['x-permission'] ?? 'none'}`),
     )
-    const rows = [...inject('readme').matchAll(/^\| `(GET|POST|PUT|PATCH|DELETE) ([^`]+)` \| `?([\w:]+)`? \|/gm)].map(
+    const rows = [...inject('endpointTable').matchAll(/^\| `(GET|POST|PUT|PATCH|DELETE) ([^`]+)` \| `?([\w:]+)`? \|/gm)].map(
       ([, method, path, permission]) => `${method} ${path!.replace(/:(\w+)/g, '{$1}')} ${permission}`,
     )
     expect(rows.sort()).toEqual(documented.sort())
