@@ -33,6 +33,11 @@ export const pathId = numberFromText(toId, z.int().min(1).max(MAX_ID)).meta({
 export const withoutNul = (name: string) =>
   [(text: string) => !text.includes('\u0000'), { error: `${name} must not contain a NUL character.` }] as const
 
+/** A lone UTF-16 surrogate (`"\ud800"` in JSON) is no character at all: refused, never stored changed (API.md D5). */
+export const wellFormed = (name: string) =>
+  // With `u`, a pair is one code point; only a lone surrogate is of the category Cs.
+  [(text: string) => !/\p{Cs}/u.test(text), { error: `${name} must not contain a lone UTF-16 surrogate.` }] as const
+
 /**
  * A text field of 1 to `max` characters after trimming; every other value
  * answers `rule`. A `required` one that is missing, null or blank was not
@@ -47,6 +52,7 @@ export function textField(name: string, max: number, { required }: { required: b
     .min(1, { error: missing })
     .max(max, { error: rule })
     .refine(...withoutNul(name))
+    .refine(...wellFormed(name))
 }
 
 /** A query parameter holding a whole number of at most `digits` digits, from `min` to `max`; every failure answers `error`. */

@@ -1,5 +1,5 @@
 import * as z from 'zod'
-import { integerParam, positiveIntParam, withoutNul } from './common.ts'
+import { integerParam, positiveIntParam, wellFormed, withoutNul } from './common.ts'
 import { dateString } from './dates.ts'
 import { DEFAULT_PER_PAGE, MAX_AGE, MAX_ID, MAX_PER_PAGE, MIN_AGE } from './limits.ts'
 
@@ -12,6 +12,7 @@ export const textParam = (name: string, max: number) => {
     .string({ error })
     .max(max, { error })
     .refine(...withoutNul(name))
+    .refine(...wellFormed(name))
 }
 
 export const dateParam = (name: string) => dateString(`${name} must be a date (YYYY-MM-DD).`)
