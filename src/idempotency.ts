@@ -9,6 +9,7 @@ import { type CreateOutcome, createStatements, type StoredKey, storedResponse } 
 import type { Resource } from './queries/resources.ts'
 
 const INVALID_KEY = 'Idempotency-Key must be 1 to 255 visible ASCII characters.'
+const NO_SUBJECT = 'Idempotency-Key needs a token with a subject.'
 /** 1 to 255 visible ASCII characters. */
 const KEY = /^[\x21-\x7e]{1,255}$/
 
@@ -38,6 +39,8 @@ export const idempotencyKey = answers(
       if (header !== undefined) {
         const key = parseKey(header)
         if (key === undefined) throw new ApiError(400, INVALID_KEY)
+        // Keys belong to a subject (API.md C3): without one, every such client would share one namespace.
+        if (!c.var.subject) throw new ApiError(400, NO_SUBJECT)
         c.set('idempotencyKey', key)
       }
       await next()
@@ -46,7 +49,7 @@ export const idempotencyKey = answers(
     keyHeader,
   ),
   [
-    { status: 400, description: `\`Idempotency-Key\` is malformed (\`${INVALID_KEY}\`).` },
+    { status: 400, description: `\`Idempotency-Key\` is malformed (\`${INVALID_KEY}\`), or the token has no subject (\`${NO_SUBJECT}\`).` },
     {
       status: 409,
       description: 'A request with this `Idempotency-Key` is still in progress; retry after `Retry-After`.',

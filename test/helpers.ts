@@ -73,8 +73,8 @@ type TokenOptions = {
   header?: Record<string, unknown>
   expiresIn?: string | number
   key?: CryptoKey
-  /** The `sub` claim; by default one of its own, `auth0|<role>-<random>`. */
-  subject?: string
+  /** The `sub` claim; by default one of its own, `auth0|<role>-<random>`; null for none. */
+  subject?: string | null
 }
 
 /**
@@ -90,9 +90,9 @@ export async function tokenFor(role: Role | null, options: TokenOptions = {}) {
     .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: inject('signingKey').kid, ...options.header })
     .setIssuer(ISSUER)
     .setAudience(AUDIENCE)
-    .setSubject(options.subject ?? `auth0|${role ?? 'nobody'}-${crypto.randomUUID()}`)
     .setIssuedAt()
-    .setExpirationTime(options.expiresIn ?? '1h')
+  if (options.subject !== null) jwt.setSubject(options.subject ?? `auth0|${role ?? 'nobody'}-${crypto.randomUUID()}`)
+  jwt.setExpirationTime(options.expiresIn ?? '1h')
   return jwt.sign(key)
 }
 

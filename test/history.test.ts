@@ -94,6 +94,10 @@ describe('history of writes', () => {
     const page = await callJson<{ history: Event[] }>('/actors/1/history?per_page=3&page=2', { token })
     expect(page.body).toMatchObject({ success: true, page: 2, per_page: 3, total: 4 })
     expect(page.body.history.map((e) => e.action)).toEqual(['create'])
+    // Past the last page, as lists answer (API.md D5); the last page itself still answers.
+    const past = await callJson('/actors/1/history?per_page=3&page=3', { token })
+    expect([past.status, past.body]).toEqual([404, { success: false, error: 404, message: 'no events found.' }])
+    expect((await callJson('/actors/1/history?per_page=4&page=1', { token })).status).toBe(200)
     const missing = await callJson('/actors/9/history', { token })
     expect([missing.status, missing.body.message]).toEqual([404, 'Actor with id 9 not found in database.'])
     expect((await callJson('/movies/9/history', { token })).body.message).toBe('Movie with id 9 not found in database.')

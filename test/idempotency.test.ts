@@ -102,6 +102,29 @@ describe('POST with Idempotency-Key', () => {
   })
 
   it.each([
+    ['no sub', null],
+    ['an empty sub', ''],
+  ])('answers 400 for a key with a token that has %s, before the body, and writes nothing', async (_, subject) => {
+    // Keys belong to a subject: without one, two such clients would replay each other's creates (API.md D5).
+    for (const body of [
+      { name: 'Ada', age: 36 },
+      { name: '', age: 1 },
+    ]) {
+      const token = await tokenFor('producer', { subject })
+      const answer = await callJson('/actors', { method: 'POST', token, body, headers: { 'Idempotency-Key': 'shared' } })
+      expect([answer.status, answer.body.message]).toEqual([400, 'Idempotency-Key needs a token with a subject.'])
+    }
+    expect(await actorCount()).toBe(0)
+    // Without the header, such a token still creates.
+    const plain = await callJson('/actors', {
+      method: 'POST',
+      token: await tokenFor('producer', { subject: null }),
+      body: { name: 'Ada', age: 36 },
+    })
+    expect(plain.status).toBe(201)
+  })
+
+  it.each([
     ['empty', ''],
     ['empty quotes', '""'],
     ['a space', 'a b'],

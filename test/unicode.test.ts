@@ -15,7 +15,15 @@ describe('text with a lone surrogate', () => {
     LONE.flatMap((text) => [
       ['POST', '/actors', { name: text, age: 30 }, 'name must not contain a lone UTF-16 surrogate.'],
       ['POST', '/actors', { name: 'Ada', age: 30, gender: text }, 'gender must not contain a lone UTF-16 surrogate.'],
-      ['POST', '/actors', [{ name: 'Ada', age: 30 }, { name: text, age: 1 }], 'item 1: name must not contain a lone UTF-16 surrogate.'],
+      [
+        'POST',
+        '/actors',
+        [
+          { name: 'Ada', age: 30 },
+          { name: text, age: 1 },
+        ],
+        'item 1: name must not contain a lone UTF-16 surrogate.',
+      ],
       ['PATCH', '/actors/1', { name: text }, 'name must not contain a lone UTF-16 surrogate.'],
       ['PATCH', '/actors/1', { gender: text }, 'gender must not contain a lone UTF-16 surrogate.'],
       ['POST', '/movies', { title: text, release_date: '2020-02-16' }, 'title must not contain a lone UTF-16 surrogate.'],

@@ -177,7 +177,9 @@ export const history = <R extends DeclaredResource>(resource: R) =>
       ...named(resource, `list${resource.Name}History`, `${capitalized(resource.a)}'s history`),
       description: `Every change to the ${resource.one} and its castings, newest first, paged as lists are; it answers for a deleted ${resource.one} too, within \`HISTORY_RETENTION_DAYS\`.`,
       success: { status: 200, description: 'A page of events.', schema: historyResponse },
-      errors: { 404: `No events of that ${resource.one} (\`${resource.notFound('{id}').message}\`).` },
+      errors: {
+        404: `No events of that ${resource.one} (\`${resource.notFound('{id}').message}\`), or none on this page (\`no events found.\`).`,
+      },
     }),
     requirePermission('read:history'),
     validate('query', historyQuery),
@@ -188,7 +190,9 @@ export const history = <R extends DeclaredResource>(resource: R) =>
       const { rows } = await listHistory(c.var.db, resource, id, page, per_page, retentionDays(c.env))
       const { total, history } = rows[0]!
       if (total === 0) throw resource.notFound(id)
-      const events = (history ?? []) as Body<typeof historyResponse>['history']
+      // Paged as lists are (API.md D5): past the last page is a 404, not an empty page.
+      if (!history) throw new ApiError(404, 'no events found.')
+      const events = history as Body<typeof historyResponse>['history']
       return c.json({ success: true, history: events, page, per_page, total } satisfies Body<typeof historyResponse>)
     },
   )
