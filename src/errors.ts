@@ -47,6 +47,9 @@ const UNAVAILABLE_SQLSTATE = /^(08|53|57|58)/
  */
 function isDatabaseUnavailable(error: unknown): boolean {
   if (!(error instanceof DrizzleQueryError || error instanceof NeonDbError)) return false
+  // An answer over Neon's 10 MiB (HTTP 507) is no outage: every route is bounded, so it is a bug, and a retry would fail alike.
+  const failure = error instanceof DrizzleQueryError ? error.cause : error
+  if (failure instanceof NeonDbError && failure.message.startsWith('Server error (HTTP status 507)')) return false
   const sqlState = sqlStateOf(error)
   return sqlState === undefined || UNAVAILABLE_SQLSTATE.test(sqlState)
 }

@@ -75,10 +75,12 @@ describe('when a response would exceed Neon’s 10 MiB', () => {
       return envelope(c, answer.status, answer.message, answer.headers)
     })
 
-  it('answers 503 database unavailable, as for a failing database', async () => {
+  // API.md D5: a 503 means the database is unavailable, never that a request is too big, and
+  // Retry-After goes only where a retry can succeed. Every route is bounded, so this is a bug.
+  it('answers 500 internal server error, without Retry-After', async () => {
     const response = await app.request('/oversized', {}, env)
-    expect(response.status).toBe(503)
-    expect(await response.json()).toEqual({ success: false, error: 503, message: 'database unavailable.' })
-    expect(response.headers.get('Retry-After')).toMatch(/^\d+$/)
+    expect(response.status).toBe(500)
+    expect(await response.json()).toEqual({ success: false, error: 500, message: 'internal server error' })
+    expect(response.headers.get('Retry-After')).toBeNull()
   })
 })

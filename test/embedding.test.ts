@@ -95,7 +95,7 @@ describe('GET /movies?include=cast', () => {
     }
   })
 
-  it('reads a page of 100 movies with 10 cast each in one round trip', async () => {
+  it('reads a page of 10 movies with 10 cast each in one round trip, and refuses a larger page with include', async () => {
     await insertMovies(Array.from({ length: 100 }, (_, i) => ({ title: `Movie ${i + 1}`, release_date: '2000-01-01' })))
     await insertActors(Array.from({ length: 10 }, (_, i) => ({ name: `Actor ${i + 1}`, age: 30 })))
     await withDb((db) =>
@@ -106,11 +106,15 @@ describe('GET /movies?include=cast', () => {
     const token = await tokenFor('assistant')
     let body: { movies: { cast: { id: number }[] }[] } = { movies: [] }
     const counted = await countedByEndpoint(async () => {
-      body = (await callJson<typeof body>('/movies?per_page=100&include=cast', { token })).body
+      body = (await callJson<typeof body>('/movies?per_page=10&include=cast', { token })).body
     })
     expect(counted).toEqual({ requests: 1, statements: 1 })
-    expect(body.movies).toHaveLength(100)
+    expect(body.movies).toHaveLength(10)
     for (const movie of body.movies) expect(movie.cast.map((actor) => actor.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+    for (const path of ['/movies?per_page=11&include=cast', '/actors?include=movies&per_page=100']) {
+      const refused = await callJson(path, { token })
+      expect([refused.status, refused.body.message], path).toEqual([400, 'per_page must be at most 10 with include.'])
+    }
   })
 })
 

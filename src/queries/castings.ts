@@ -6,17 +6,32 @@ import { actorFields, castingFields, movieFields } from '../db/fields.ts'
 import { actors, castings, movies } from '../db/schema.ts'
 import { sqlStateOf } from '../errors.ts'
 import type { CastEntry } from '../schemas/castings.ts'
+import { MAX_CAST, MAX_FILMOGRAPHY } from '../schemas/limits.ts'
 import { qualified, rowJson } from './resources.ts'
 
-/** One side of a casting: its table and id, the castings column holding that id, and what a response shows of it. */
-type Side<Columns extends Record<string, PgColumn>> = { table: PgTable; id: PgColumn; key: PgColumn; columns: Columns }
+/** One side of a casting: its table and id, the castings column holding that id, what a response shows of it, and how many castings one may have. */
+type Side<Columns extends Record<string, PgColumn>> = { table: PgTable; id: PgColumn; key: PgColumn; columns: Columns; most: number }
 /** A row of `columns` as selected: Drizzle cannot infer one for a table given as a parameter, so it is stated here. */
 export type RowOf<Columns extends Record<string, PgColumn>> = { [Name in keyof Columns]: GetColumnData<Columns[Name]> }
 
-const movieSide = { table: movies, id: movies.id, key: castings.movie_id, columns: movieFields }
-const actorSide = { table: actors, id: actors.id, key: castings.actor_id, columns: actorFields }
+const movieSide = { table: movies, id: movies.id, key: castings.movie_id, columns: movieFields, most: MAX_CAST }
+const actorSide = { table: actors, id: actors.id, key: castings.actor_id, columns: actorFields, most: MAX_FILMOGRAPHY }
 /** The two sides of a casting; a resource with no side here has no castings. */
 export const castingSides = [movieSide, actorSide]
+
+/**
+ * Whether a new casting of `actorId` in `movieId` would pass a bound (API.md
+ * D5): the actor is cast in MAX_FILMOGRAPHY movies, or (with `movieFull`) the
+ * movie has MAX_CAST actors. An existing casting passes none, whatever its fee.
+ * Counted in the writing statement's snapshot: concurrent writers may pass a
+ * bound by one each, which the bounds' margin absorbs.
+ */
+const filmographyFull = (actorId: SQL, movieId: SQL | number) =>
+  sql`not exists (select 1 from ${castings} where ${castings.actor_id} = ${actorId} and ${castings.movie_id} = ${movieId})
+    and (select count(*) from ${castings} where ${castings.actor_id} = ${actorId}) >= ${MAX_FILMOGRAPHY}`
+const castFull = (movieId: number, actorId: number) =>
+  sql`not exists (select 1 from ${castings} where ${castings.actor_id} = ${actorId} and ${castings.movie_id} = ${movieId})
+    and (select count(*) from ${castings} where ${castings.movie_id} = ${movieId}) >= ${MAX_CAST}`
 
 /** A castings list as a response shows it: no rows means no such owner; an owner cast with nothing is one row whose other side is null. */
 type CastRow<Columns extends Record<string, PgColumn>> = RowOf<Columns> & { fee: number | null }
@@ -93,13 +108,20 @@ export function replaceCast(db: Database, writer: SQL, movieId: number, cast: re
   return [
     db.select({ id: movies.id }).from(movies).where(eq(movies.id, movieId)).for('update'),
     db.select({ id: actors.id }).from(actors).where(inArray(actors.id, actorIds)).for('key share'),
-    db.execute<{ missing: number | null }>(sql`
+    db.execute<{ missing: number | null; full: number | null }>(sql`
       with input as (select * from json_populate_recordset(null::${castings}, ${entries}::json) with ordinality),
       missing as (
         select input.actor_id from input where not exists (select 1 from ${actors} where ${actors.id} = input.actor_id)
         order by input.ordinality limit 1
       ),
-      target as (select ${movies.id} as id from ${movies} where ${movies.id} = ${movieId} and not exists (select 1 from missing) and ${writer}),
+      full_actor as (
+        select input.actor_id from input where ${filmographyFull(sql`input.actor_id`, movieId)}
+        order by input.ordinality limit 1
+      ),
+      target as (
+        select ${movies.id} as id from ${movies}
+        where ${movies.id} = ${movieId} and not exists (select 1 from missing) and not exists (select 1 from full_actor) and ${writer}
+      ),
       removed as (
         delete from ${castings} where ${castings.movie_id} in (select id from target)
           and not exists (select 1 from input where input.actor_id = ${castings.actor_id})
@@ -108,48 +130,68 @@ export function replaceCast(db: Database, writer: SQL, movieId: number, cast: re
         insert into ${castings} (movie_id, actor_id, fee) select target.id, input.actor_id, input.fee from target cross join input
         on conflict (movie_id, actor_id) do update set fee = excluded.fee
       )
-      select (select actor_id from missing) as missing`),
+      select (select actor_id from missing) as missing, (select actor_id from full_actor) as full`),
     castWith(db, movieSide, actorSide, movieId),
   ] as const
 }
 
-/** What a cast replacement's batch answered: the movie is missing, or an actor is (its id), or the cast as it now is. */
+/**
+ * What a cast replacement's batch answered: the movie is missing, or an actor
+ * is (its id), or an actor would be cast in more movies than it may (its id),
+ * or the cast as it now is.
+ */
 export function castReplaced([movie, , replaced, rows]: BatchResponse<ReturnType<typeof replaceCast>>) {
   if (movie.length === 0) return { missing: 'movie' as const }
-  const actorId = replaced.rows[0]?.missing
-  if (actorId != null) return { missing: 'actor' as const, actorId: Number(actorId) }
+  const { missing, full } = replaced.rows[0] ?? {}
+  if (missing != null) return { missing: 'actor' as const, actorId: Number(missing) }
+  if (full != null) return { full: 'actor' as const, actorId: Number(full) }
   return { cast: entriesOf<typeof actorFields>(rows) ?? [] }
 }
 
-/** Which of a movie and an actor are missing: the failure path of the casting writes. */
-async function missingOf(db: Database, movieId: number, actorId: number) {
-  const { rows } = await db.execute<{ movie: boolean; actor: boolean }>(
+/**
+ * Which of a movie and an actor are missing, or (for a write that would
+ * create the casting, `creating`) which has no room for it: the failure path
+ * of the casting writes.
+ */
+async function missingOf(db: Database, movieId: number, actorId: number, creating = false) {
+  const { rows } = await db.execute<{ movie: boolean; actor: boolean; cast_full: boolean; filmography_full: boolean }>(
     sql`select exists (select 1 from ${movies} where ${movies.id} = ${movieId}) as movie,
-               exists (select 1 from ${actors} where ${actors.id} = ${actorId}) as actor`,
+               exists (select 1 from ${actors} where ${actors.id} = ${actorId}) as actor,
+               ${castFull(movieId, actorId)} as cast_full, ${filmographyFull(sql`${actorId}::integer`, movieId)} as filmography_full`,
   )
   if (!rows[0]?.movie) return 'movie' as const
   if (!rows[0].actor) return 'actor' as const
+  if (!creating) return undefined
+  if (rows[0].cast_full) return 'cast full' as const
+  if (rows[0].filmography_full) return 'filmography full' as const
   return undefined
 }
 
 /**
- * Creates or replaces the casting in one upsert. `created` tells a new row
- * from an updated one (a row an INSERT wrote has no xmax). A foreign key
- * violation means the movie or the actor does not exist.
+ * Creates or replaces the casting in one upsert, unless a new one would pass
+ * a bound (API.md D5). `created` tells a new row from an updated one (a row
+ * an INSERT wrote has no xmax). No row, or a foreign key violation, means the
+ * movie or the actor does not exist, or one of them is full: a second
+ * statement says which.
  */
 export async function putCasting(db: Database, writer: SQL, movieId: number, actorId: number, fee: number | null) {
   try {
     const [casting] = await db
       .insert(castings)
-      .select(sql`select ${movieId}::integer, ${actorId}::integer, ${fee}::numeric where ${writer}`)
+      .select(
+        sql`select ${movieId}::integer, ${actorId}::integer, ${fee}::numeric
+          where ${writer} and not (${castFull(movieId, actorId)}) and not (${filmographyFull(sql`${actorId}::integer`, movieId)})`,
+      )
       .onConflictDoUpdate({ target: [castings.movie_id, castings.actor_id], set: { fee } })
       .returning({ ...castingFields, created: sql<boolean>`xmax = 0` })
-    const { created, ...rest } = casting!
-    return { casting: rest, created }
+    if (casting) {
+      const { created, ...rest } = casting
+      return { casting: rest, created }
+    }
   } catch (error) {
     if (sqlStateOf(error) !== '23503') throw error
-    return { missing: (await missingOf(db, movieId, actorId)) ?? ('movie' as const) }
   }
+  return { missing: (await missingOf(db, movieId, actorId, true)) ?? ('movie' as const) }
 }
 
 /** Deletes the casting; if there was none, says which of movie, actor or casting is missing. */

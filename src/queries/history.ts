@@ -25,9 +25,11 @@ const ownKey = (resource: Resource) => eventKey(resource.key)
 const otherSide = (resource: Resource) => {
   const own = castingSides.find((side) => side.key.name === resource.key)
   const other = castingSides.find((side) => side !== own)
-  return own && other
-    ? sql`exists (select 1 from ${other.table} where ${other.id} = ${eventKey(other.key.name)} for key share)`
-    : sql`false`
+  if (!own || !other) return sql`false`
+  // Nor where the other side has no room left (API.md D5): a restore brings it one casting at most.
+  const otherId = eventKey(other.key.name)
+  return sql`exists (select 1 from ${other.table} where ${other.id} = ${otherId} for key share)
+    and (select count(*) from ${castings} where ${other.key} = ${otherId}) < ${other.most}`
 }
 
 /** An event as the API shows it; `at` in UTC with milliseconds, as JavaScript writes it. */

@@ -112,7 +112,7 @@ export function declareResource<
   const includeOf = () => includeParam([include.name]).optional()
   const listQuery = z
     .object({ ...filterParams, sort: sortParam(sorts).optional(), include: includeOf(), ...pagingParams })
-    .superRefine((query, ctx) => checkCursor(query as Paging & { sort?: Sorting }, ctx))
+    .superRefine((query, ctx) => checkCursor(query as Paging & { sort?: Sorting; include?: string }, ctx))
   const embedded = z
     .array(include.items)
     .optional()

@@ -9,17 +9,25 @@ import { castReplaced, deleteCasting, putCasting, replaceCast } from '../queries
 import { actorResource } from '../resources/actors.ts'
 import { movieResource } from '../resources/movies.ts'
 import { castingDeletedResponse, castingResponse, putCastingSchema, replaceCastSchema } from '../schemas/castings.ts'
-import { MAX_CAST } from '../schemas/limits.ts'
+import { MAX_CAST, MAX_FILMOGRAPHY } from '../schemas/limits.ts'
 import { jsonBody, pathIds } from '../validation.ts'
 
 const tag = 'Castings'
 
 /** The 404 for what a casting write found missing: the movie, the actor, or the casting itself. */
-const missingError = (missing: 'movie' | 'actor' | 'casting', movieId: number, actorId: number) => {
+const missingError = (missing: 'movie' | 'actor' | 'casting' | 'cast full' | 'filmography full', movieId: number, actorId: number) => {
   if (missing === 'movie') return movieResource.notFound(movieId)
   if (missing === 'actor') return actorResource.notFound(actorId)
+  if (missing === 'cast full') return castFull(movieId)
+  if (missing === 'filmography full') return filmographyFull(actorId)
   return new ApiError(404, `Actor with id ${actorId} is not cast in movie ${movieId}.`)
 }
+
+// API.md D5: what bounds an embedded list bounds castings, each side a rule with its sentence.
+const CAST_FULL = `Movie with id {id} has ${MAX_CAST} actors, the most a movie may have.`
+const FILMOGRAPHY_FULL = `Actor with id {actor_id} is cast in ${MAX_FILMOGRAPHY} movies, the most an actor may be.`
+const castFull = (id: number) => new ApiError(422, CAST_FULL.replace('{id}', String(id)))
+const filmographyFull = (id: number) => new ApiError(422, FILMOGRAPHY_FULL.replace('{actor_id}', String(id)))
 
 // Who is cast in what: the original's Performance table, given routes.
 // Mounted at the root, since its paths belong to both movies and actors. The
@@ -40,7 +48,7 @@ export const castings = new Hono<AppEnv>()
       },
       errors: {
         404: 'An actor listed does not exist (`Actor with id {actor_id} not found in database.`, the first in list order); nothing was written.',
-        422: 'An actor is listed twice (`actor_id 2 is listed twice.`).',
+        422: `An actor is listed twice (\`actor_id 2 is listed twice.\`), or one would be cast in more movies than an actor may be (\`${FILMOGRAPHY_FULL}\`, the first in list order); nothing was written.`,
       },
     }),
     requirePermission('edit:movies'),
@@ -51,6 +59,7 @@ export const castings = new Hono<AppEnv>()
       const result = castReplaced(await c.var.db.batch(replaceCast(c.var.db, writtenBy(c), id, c.req.valid('json').cast)))
       if (result.missing === 'movie') throw movieResource.notFound(id)
       if (result.missing === 'actor') throw actorResource.notFound(result.actorId)
+      if (result.full) throw filmographyFull(result.actorId)
       return c.json({ success: true, movie_id: id, cast: result.cast } satisfies z.input<typeof movieResource.responses.related>)
     },
   )
@@ -67,6 +76,7 @@ export const castings = new Hono<AppEnv>()
         { status: 201, description: 'The casting was created.', schema: castingResponse },
         { status: 200, description: 'The casting existed; it now has this fee.', schema: castingResponse },
       ],
+      errors: { 422: `A new casting would pass a bound (\`${CAST_FULL}\`, or \`${FILMOGRAPHY_FULL}\`).` },
     }),
     requirePermission('edit:movies'),
     jsonBody(putCastingSchema, { optional: true }),

@@ -17,8 +17,19 @@ export const MAX_TITLE = 200
 export const FEE_PRECISION = 12
 export const FEE_SCALE = 2
 export const MAX_FEE = 9_999_999_999.99
-/** The most entries one cast replacement may list (API.md C2). */
+/** The most entries one cast replacement may list (API.md C2), and so the most castings a movie may have (D5). */
 export const MAX_CAST = 500
+/**
+ * The most castings an actor may have, and the most rows a page with
+ * `include` may carry (API.md D5): bounds chosen so that the largest answer
+ * the database can give stays under half of Neon's 10 MiB, every text at its
+ * longest in the characters that cost most on the wire (a control character
+ * is 6 bytes in JSON, 7 once the row's text is a JSON string):
+ * 10 movies × 500 actors × ~1 KB, or 10 actors × 250 movies × ~1.5 KB.
+ * test/bounds.test.ts builds both and reads them.
+ */
+export const MAX_FILMOGRAPHY = 250
+export const MAX_PER_PAGE_WITH_INCLUDE = 10
 /** Ids are positive 32-bit integers. */
 export const MAX_ID = 2_147_483_647
 /** Rows per page unless `per_page` says otherwise, and its bound. */

@@ -1,7 +1,7 @@
 import * as z from 'zod'
 import { integerParam, positiveIntParam, wellFormed, withoutNul } from './common.ts'
 import { dateString } from './dates.ts'
-import { DEFAULT_PER_PAGE, MAX_AGE, MAX_ID, MAX_PER_PAGE, MIN_AGE } from './limits.ts'
+import { DEFAULT_PER_PAGE, MAX_AGE, MAX_ID, MAX_PER_PAGE, MAX_PER_PAGE_WITH_INCLUDE, MIN_AGE } from './limits.ts'
 
 const boundedInt = (name: string, min: number, max: number) =>
   integerParam(`${name} must be an integer between ${min} and ${max}.`, min, max, 4)
@@ -26,6 +26,7 @@ export const includeParam = <const Name extends string>(names: readonly [Name, .
   })
 
 const PAGE_WITH_AFTER = 'page must be absent when after is given.'
+const PER_PAGE_WITH_INCLUDE = `per_page must be at most ${MAX_PER_PAGE_WITH_INCLUDE} with include.`
 const SORT_WITH_AFTER = 'sort must be id when after is given.'
 
 /** `sort`: one of `fields`, `-` first for descending. */
@@ -54,7 +55,9 @@ export const pagingParams = {
     }),
   per_page: boundedInt('per_page', 1, MAX_PER_PAGE)
     .prefault(DEFAULT_PER_PAGE)
-    .meta({ description: `Rows per page, 1 to ${MAX_PER_PAGE}; default ${DEFAULT_PER_PAGE}.` }),
+    .meta({
+      description: `Rows per page, 1 to ${MAX_PER_PAGE}; default ${DEFAULT_PER_PAGE}. With \`include\`, at most ${MAX_PER_PAGE_WITH_INCLUDE} (400 \`${PER_PAGE_WITH_INCLUDE}\`), so that no answer outgrows what the database may send.`,
+    }),
   // 0 starts a walk: every id is after it.
   after: integerParam(`after must be an integer from 0 to ${MAX_ID}.`, 0, MAX_ID)
     .optional()
@@ -76,7 +79,10 @@ export type Sort = z.output<ReturnType<typeof sortParam>>
  * A cursor walks in id order from where it was; a page number or another
  * order would contradict it, so the combination is refused, not ignored.
  */
-export function checkCursor(query: Paging & { sort?: Sort }, ctx: z.RefinementCtx) {
+export function checkCursor(query: Paging & { sort?: Sort; include?: string }, ctx: z.RefinementCtx) {
+  // An embedded list is bounded (MAX_CAST, MAX_FILMOGRAPHY), and so must be the rows that carry one.
+  if (query.include !== undefined && query.per_page > MAX_PER_PAGE_WITH_INCLUDE)
+    ctx.addIssue({ code: 'custom', path: ['per_page'], message: PER_PAGE_WITH_INCLUDE })
   if (query.after === undefined) return
   if (query.page !== undefined) ctx.addIssue({ code: 'custom', path: ['page'], message: PAGE_WITH_AFTER })
   else if (query.sort && (query.sort.field !== 'id' || query.sort.descending)) {
