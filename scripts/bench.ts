@@ -28,7 +28,8 @@ const SERVER = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:
 // `--cpu`: the Worker alone in plain workerd, against a bare Hono Worker (scripts/lib/cpu-bench.ts).
 if (process.argv.includes('--cpu')) {
   const { cpuBench } = await import('./lib/cpu-bench.ts')
-  await cpuBench({ quick, server: SERVER })
+  const at = process.argv.indexOf('--baseline')
+  await cpuBench({ quick, server: SERVER, baseline: at > 0 ? process.argv[at + 1] : undefined })
   process.exit(0)
 }
 const LOAD_SECONDS = quick ? 4 : 15

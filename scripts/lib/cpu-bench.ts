@@ -23,8 +23,8 @@ import { startSqlEndpoint } from './sql-endpoint.ts'
 type Request = { method?: string; path: string; headers?: Record<string, string>; body?: string }
 type Case = {
   name: string
-  /** Which Worker answers it. */
-  target: 'app' | 'hello' | 'jose'
+  /** Which Worker answers it: this API, a floor, or the API as built elsewhere (`--baseline`). */
+  target: 'app' | 'hello' | 'jose' | 'baseline'
   request: () => Request
   expect: number
   /** A route that may not exist yet: measured only if it answers `expect`, reported as missing otherwise. */
@@ -36,7 +36,11 @@ const SUBJECTS = 256
 const CONCURRENCY = 8
 const STARTS = 5
 
-export async function cpuBench({ quick, server }: { quick: boolean; server: string }) {
+/**
+ * `baseline`: a bundle built elsewhere (`wrangler deploy --dry-run --outdir <dir>`, say from the commit
+ * before a change), measured beside this one on every case of the API: a change's before and after in one run.
+ */
+export async function cpuBench({ quick, server, baseline }: { quick: boolean; server: string; baseline?: string }) {
   const rounds = quick ? 3 : 7
   const perBatch = quick ? 300 : 1000
   console.log(`# npm run bench -- --cpu${quick ? ' --quick' : ''}: plain workerd, no wrangler in front`)
@@ -83,7 +87,9 @@ export async function cpuBench({ quick, server }: { quick: boolean; server: stri
       },
       hello: { script: hello, vars: {} },
       jose: { script: jose, vars: auth },
+      baseline: { script: baseline ?? '', vars: {} },
     }
+    workers.baseline = { ...workers.app, script: baseline ?? '' }
     const start = async (target: Case['target'], label: string) => {
       const port = await freePort()
       const child = serve(writeConfig(join(work, 'run', `${label}-${port}`), workers[target], port))
@@ -162,12 +168,20 @@ export async function cpuBench({ quick, server }: { quick: boolean; server: stri
       },
     ]
 
+    const [helloCase, joseCase, , dbLessCase] = cases as [Case, Case, Case, Case]
+    if (baseline) {
+      for (const c of cases.filter((c) => c.target === 'app')) {
+        cases.splice(cases.indexOf(c) + 1, 0, { ...c, name: `${c.name}, baseline`, target: 'baseline' })
+      }
+    }
+
     // --- start-up: CPU to the first answer, cold -----------------------------
     console.log(`\n## Start-up: CPU of a fresh workerd process until its first answer, ${STARTS} cold starts each, in turn`)
     const firstRequests: Array<[Case['target'], string, Case]> = [
-      ['hello', 'bare Hono hello (GET /)', cases[0]!],
-      ['jose', 'bare Hono + jose (GET /, a token verified, JWKS fetched)', cases[1]!],
-      ['app', 'this API (GET /actors?page=0: a token verified, JWKS fetched, 400)', cases[3]!],
+      ['hello', 'bare Hono hello (GET /)', helloCase],
+      ['jose', 'bare Hono + jose (GET /, a token verified, JWKS fetched)', joseCase],
+      ['app', 'this API (GET /actors?page=0: a token verified, JWKS fetched, 400)', dbLessCase],
+      ...(baseline ? [['baseline', 'the baseline, the same', dbLessCase] as [Case['target'], string, Case]] : []),
     ]
     const startSamples = new Map<Case['target'], number[]>(firstRequests.map(([target]) => [target, []]))
     for (let i = 0; i < STARTS; i++) {
@@ -199,7 +213,8 @@ export async function cpuBench({ quick, server }: { quick: boolean; server: stri
       app: await start('app', 'app'),
       hello: await start('hello', 'hello'),
       jose: await start('jose', 'jose'),
-    }
+      ...(baseline ? { baseline: await start('baseline', 'baseline') } : {}),
+    } as Record<Case['target'], Awaited<ReturnType<typeof start>>>
     for (const { port, child } of Object.values(servers)) await firstAnswer(port, { path: '/' }, child)
     const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY })
     const measured: Case[] = []
@@ -227,7 +242,7 @@ export async function cpuBench({ quick, server }: { quick: boolean; server: stri
       }
     }
     agent.destroy()
-    const hellos = perRequest.get(cases[0]!)!
+    const hellos = perRequest.get(helloCase)!
     console.log(
       `\n## Per request: CPU of the workerd process, median of ${rounds} rounds (min–max), and its ratio to the bare hello of the same round`,
     )
