@@ -5,6 +5,8 @@
 // this run, not the milliseconds, on a shared and noisy machine. Database
 // work is counted where it happens: round trips and statements by the SQL
 // endpoint, sessions and transactions by the server (pg_stat_database).
+// `npm run bench -- --cpu [--quick]` measures the Worker alone instead, in
+// plain workerd as production runs it, against a bare Hono Worker (lib/cpu-bench.ts).
 import { execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
@@ -22,6 +24,14 @@ import { createScratchDatabase } from './lib/scratch-database.ts'
 
 const quick = process.argv.includes('--quick')
 const SERVER = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+
+// `--cpu`: the Worker alone in plain workerd, against a bare Hono Worker (scripts/lib/cpu-bench.ts).
+if (process.argv.includes('--cpu')) {
+  const { cpuBench } = await import('./lib/cpu-bench.ts')
+  const at = process.argv.indexOf('--baseline')
+  await cpuBench({ quick, server: SERVER, baseline: at > 0 ? process.argv[at + 1] : undefined })
+  process.exit(0)
+}
 const LOAD_SECONDS = quick ? 4 : 15
 const CONNECTIONS = 16
 const COUNTED = quick ? 40 : 200
@@ -137,7 +147,7 @@ try {
       'p99 ms',
       'expected status',
       'other statuses',
-      'workerd CPU ms/req (proxy + Worker)',
+      "dev stack: workerd CPU ms/req (wrangler dev's proxy + Worker; not production's, see --cpu)",
       'SQL endpoint CPU ms/req',
     ],
     loads.map((l) => [

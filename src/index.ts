@@ -25,8 +25,12 @@ app.use(secureHeaders())
 app.use(corsFromConfig)
 app.use(async (c, next) => {
   await next()
+  // Set on the response's own headers: c.header() after the handler copies the whole response first.
+  const headers = c.res.headers
+  // A Response a handler builds itself (the docs script) does not get what c.header() set before it ran.
+  if (!headers.has('X-Request-Id')) headers.set('X-Request-Id', c.get('requestId'))
   // API answers are per user and per moment; no cache should keep them.
-  if (!c.res.headers.has('Cache-Control')) c.header('Cache-Control', 'no-store')
+  if (!headers.has('Cache-Control')) headers.set('Cache-Control', 'no-store')
 })
 
 // Only the routes that ask the database get a client, and document its 503.

@@ -2,16 +2,23 @@ import { decodeJwt, decodeProtectedHeader, errors, type JWTPayload, jwtVerify } 
 import type { Bindings } from '../env.ts'
 import { ApiError } from '../errors.ts'
 import { keySetFor } from './jwks.ts'
+import { TokenCache } from './token-cache.ts'
 
 /** A bound on what we are willing to parse; real Auth0 tokens are far smaller. */
 const MAX_TOKEN_LENGTH = 8_192
 /** Clock skew allowed on `exp`, `nbf` and `iat` (API.md section 3). */
 const CLOCK_TOLERANCE_S = 60
 
-type AuthConfig = { issuer: string; audience: string; jwksUrl: string }
+type AuthConfig = {
+  issuer: string
+  audience: string
+  jwksUrl: string
+  /** Tokens verified under exactly this configuration. */
+  tokens: TokenCache
+}
 
 /** Section 4's configuration, with its defaults; undefined if it is incomplete or unsafe. */
-export function authConfig(env: Bindings): AuthConfig | undefined {
+function parseAuthConfig(env: Bindings): AuthConfig | undefined {
   const issuer = env.AUTH0_ISSUER || (env.AUTH0_DOMAIN ? `https://${env.AUTH0_DOMAIN}/` : '')
   const audience = env.AUTH0_AUDIENCE
   if (!issuer || !audience) return undefined
@@ -25,7 +32,23 @@ export function authConfig(env: Bindings): AuthConfig | undefined {
   // Keys fetched in the clear could be swapped in transit; only a local issuer may.
   const local = url.hostname === 'localhost' || url.hostname === '127.0.0.1'
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && local)) return undefined
-  return { issuer, audience, jwksUrl }
+  return { issuer, audience, jwksUrl, tokens: new TokenCache() }
+}
+
+// Configuration is per deployment, so an isolate parses it once (URL parsing is not free) and keeps
+// one token cache per configuration: a token verified for one audience is never taken for another.
+// Bounded: only the tests run one isolate under many configurations.
+const MAX_CONFIGS = 32
+const configs = new Map<string, AuthConfig | undefined>()
+
+/** Section 4's configuration, with its defaults; undefined if it is incomplete or unsafe. Parsed once per isolate. */
+export function authConfig(env: Bindings): AuthConfig | undefined {
+  const key = `${env.AUTH0_ISSUER}\n${env.AUTH0_DOMAIN}\n${env.AUTH0_AUDIENCE}\n${env.AUTH0_JWKS_URL}`
+  if (configs.has(key)) return configs.get(key)
+  if (configs.size >= MAX_CONFIGS) configs.clear()
+  const config = parseAuthConfig(env)
+  configs.set(key, config)
+  return config
 }
 
 /** A 401 with the contract's message and RFC 6750's challenge. */
@@ -51,8 +74,19 @@ export function bearerToken(header: string | undefined): string {
 const PARSE_FAILED = 'Unable to parse authentication token.'
 const NO_KEY = 'Unable to find the appropriate key.'
 
-/** Verifies an Auth0 access token: RS256 only, against the tenant's JWKS, `iss`, `aud`, `exp`, `nbf`, `iat`. */
-export async function verifyToken(token: string, config: AuthConfig): Promise<JWTPayload> {
+/**
+ * Verifies an Auth0 access token: RS256 only, against the tenant's JWKS, `iss`, `aud`, `exp`, `nbf`, `iat`.
+ * A token this isolate verified a moment ago is taken from its cache (token-cache.ts); the payload is then shared, and frozen.
+ */
+export async function verifyToken(token: string, config: AuthConfig): Promise<Readonly<JWTPayload>> {
+  const cached = config.tokens.get(token)
+  if (cached) return cached
+  const payload = await verifyAnew(token, config)
+  config.tokens.set(token, payload)
+  return payload
+}
+
+async function verifyAnew(token: string, config: AuthConfig): Promise<JWTPayload> {
   if (token.length > MAX_TOKEN_LENGTH) throw unauthorized(PARSE_FAILED, true)
   let header: ReturnType<typeof decodeProtectedHeader>
   try {
