@@ -11,6 +11,7 @@ import { answers } from './openapi.ts'
 import { actors } from './routes/actors.ts'
 import { castings } from './routes/castings.ts'
 import { docs } from './routes/docs.ts'
+import { feed } from './routes/events.ts'
 import { health } from './routes/health.ts'
 import { actorHistory, movieHistory } from './routes/history.ts'
 import { movies } from './routes/movies.ts'
@@ -33,7 +34,7 @@ app.use(async (c, next) => {
 const database = answers(withDatabase, [
   { status: 503, description: 'The database does not answer.', headers: { 'Retry-After': 'Seconds to wait before retrying.' } },
 ])
-for (const path of ['/health', '/actors/*', '/movies/*']) app.use(path, database)
+for (const path of ['/health', '/actors/*', '/movies/*', '/events']) app.use(path, database)
 
 // Chained, so the type of `routes` carries every route for `hc<AppType>` (hono/client).
 const routes = app
@@ -43,6 +44,7 @@ const routes = app
   .route('/', castings)
   .route('/actors', actorHistory)
   .route('/movies', movieHistory)
+  .route('/events', feed)
 app.route('/', docs(app))
 
 /** The API's routes, for a typed client: `hc<AppType>(baseUrl)` from `hono/client`. */

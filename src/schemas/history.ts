@@ -1,4 +1,5 @@
 import * as z from 'zod'
+import { EVENT_ACTIONS, RECORDED_RESOURCES } from '../db/schema.ts'
 import { actorSchema } from './actors.ts'
 import { castingSchema } from './castings.ts'
 import { successSchema } from './common.ts'
@@ -15,8 +16,8 @@ export const eventSchema = z
     at: z.iso.datetime().meta({ description: "When, by the database's clock (UTC)." }),
     by: z.string().nullable().meta({ description: "The token's `sub`; null if it had none." }),
     request_id: z.string().nullable().meta({ description: 'The `X-Request-Id` of the request that wrote it.' }),
-    action: z.enum(['create', 'update', 'delete', 'restore']),
-    resource: z.enum(['actor', 'movie', 'casting']),
+    action: z.enum(EVENT_ACTIONS),
+    resource: z.enum(RECORDED_RESOURCES),
     actor_id: z.int32().positive().nullable(),
     movie_id: z.int32().positive().nullable(),
     before: snapshot.meta({ description: 'The resource as the API showed it before; null for a create or restore.' }),
