@@ -125,6 +125,9 @@ export const events = pgTable(
     // The feed (API.md D1) walks (txid, id), all of it or one resource's.
     index('events_txid_id_idx').on(t.txid, t.id),
     index('events_resource_txid_id_idx').on(t.resource, t.txid, t.id),
+    // One resource's events in feed order: what the trigger checks a new event against (it must come after them in
+    // the feed, or its transaction is retried), and where an as-of read finds the version of a moment (API.md D4).
+    index('events_resource_keys_txid_id_idx').on(t.resource, t.keys, t.txid, t.id),
     // What the hourly upkeep deletes first.
     index('events_at_idx').on(t.at),
   ],
