@@ -58,6 +58,8 @@ export default async function setup(project: TestProject) {
   project.provide('servicesUrl', services.url)
   // For test/openapi.test.ts: the endpoint table of docs/endpoints.md, checked against the document.
   project.provide('endpointTable', readFileSync(join(root, 'docs/endpoints.md'), 'utf8'))
+  // Tests that need concurrent transactions run only on a server: PGlite runs one transaction at a time.
+  project.provide('onServer', Boolean(process.env.TEST_DATABASE_URL))
 
   return async () => {
     for (const teardown of teardowns.reverse()) await teardown()
@@ -134,6 +136,8 @@ declare module 'vitest' {
     signingKey: import('jose').JWK
     servicesUrl: string
     endpointTable: string
+    /** Whether the database is a PostgreSQL server (TEST_DATABASE_URL), not PGlite. */
+    onServer: boolean
     /** Set in vitest.config.ts: the seed of test/fuzz.test.ts. */
     fuzzSeed: number
   }

@@ -42,7 +42,7 @@ describe('GET /openapi.json', () => {
       ),
     )
     expect([...documented].sort()).toEqual([...registeredRoutes()].sort())
-    expect(documented.size).toBe(23)
+    expect(documented.size).toBe(24)
   })
 
   it('names for each protected operation its permission, bearer security and 401/403', async () => {
@@ -72,7 +72,7 @@ describe('GET /openapi.json', () => {
     // The database middleware: every route that asks the database, and only those.
     for (const [path, operations] of Object.entries(paths)) {
       for (const [method, operation] of Object.entries(operations)) {
-        const asksDatabase = path === '/health' || path.startsWith('/actors') || path.startsWith('/movies')
+        const asksDatabase = path === '/health' || path === '/events' || path.startsWith('/actors') || path.startsWith('/movies')
         expect(Boolean(operation.responses['503']?.headers?.['Retry-After']?.required), `${method} ${path}`).toBe(asksDatabase)
       }
     }
@@ -87,6 +87,7 @@ describe('GET /openapi.json', () => {
     expect(paths['/movies']?.post?.responses['409']?.headers?.['Retry-After']?.required).toBe(true)
     expect(statuses('/actors/{id}/restore', 'post')).toEqual(['200', '401', '403', '404', '409', '429', '503'])
     expect(statuses('/movies/{id}/history', 'get')).toEqual(['200', '400', '401', '403', '404', '429', '503'])
+    expect(statuses('/events', 'get')).toEqual(['200', '400', '401', '403', '410', '429', '503'])
     expect(statuses('/movies/{id}', 'patch')).toEqual(['200', '400', '401', '403', '404', '412', '413', '422', '429', '503'])
     expect(statuses('/movies/{id}', 'delete')).toEqual(['200', '400', '401', '403', '404', '412', '429', '503']) // ifMatch, pathIds
     expect(statuses('/actors', 'get')).toEqual(['200', '400', '401', '403', '404', '429', '503']) // validate('query'), requirePermission
@@ -155,6 +156,7 @@ describe('GET /openapi.json, as a client generator reads it', () => {
       'GET /movies/{id}/history': 'listMovieHistory',
       'POST /actors/{id}/restore': 'restoreActor',
       'POST /movies/{id}/restore': 'restoreMovie',
+      'GET /events': 'listEvents',
       'GET /openapi.json': 'getOpenApiDocument',
       'GET /docs/scalar.js': 'getDocsScript',
       'GET /docs': 'getDocsPage',
@@ -172,16 +174,20 @@ describe('GET /openapi.json, as a client generator reads it', () => {
       min_age: [0, 150],
       max_age: [0, 150],
     }
+    // The feed's own (API.md D1): larger pages, a wait; its `after` is an opaque cursor, a string.
+    const feedBounds: Record<string, [number, number]> = { per_page: [1, 1000], wait: [1, 25] }
     const checked = new Set<string>()
     for (const { name, operation } of operations(document)) {
       for (const { name: parameter, schema } of operation.parameters ?? []) {
-        const expected = bounds[parameter]
+        const feed = name === 'GET /events'
+        const expected = (feed ? feedBounds : bounds)[parameter]
+        if (feed && parameter === 'after') expect(schema.type).toBe('string')
         if (!expected) continue
-        checked.add(parameter)
+        checked.add(feed ? `feed ${parameter}` : parameter)
         expect([schema.type, schema.minimum, schema.maximum], `${name} ${parameter}`).toEqual(['integer', ...expected])
       }
     }
-    expect([...checked].sort()).toEqual(Object.keys(bounds).sort())
+    expect([...checked].sort()).toEqual([...Object.keys(bounds), ...Object.keys(feedBounds).map((p) => `feed ${p}`)].sort())
     const perPage = document.paths['/movies']?.get?.parameters?.find((p) => p.name === 'per_page')
     expect(perPage?.schema.default).toBe(10)
   })

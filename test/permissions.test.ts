@@ -41,6 +41,7 @@ const ROUTES: Route[] = [
   { method: 'POST', path: '/actors/:id/restore', permission: 'delete:actors', success: 200, prepare: deleteFirst },
   { method: 'POST', path: '/movies/:id/restore', permission: 'delete:movies', success: 200, prepare: deleteFirst },
   { method: 'PUT', path: '/movies/:id/actors', permission: 'edit:movies', success: 200, body: { cast: [{ actor_id: 1, fee: 10 }] } },
+  { method: 'GET', path: '/events', permission: 'read:history', success: 200 },
 ]
 
 /** The routes anyone may call (API.md "Service endpoints"). */

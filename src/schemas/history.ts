@@ -1,5 +1,5 @@
 import * as z from 'zod'
-import { EVENT_KEYS } from '../db/schema.ts'
+import { EVENT_ACTIONS, EVENT_KEYS } from '../db/schema.ts'
 import { resources } from '../resources/index.ts'
 import { castingSchema } from './castings.ts'
 import { successSchema } from './common.ts'
@@ -20,7 +20,7 @@ export const eventSchema = z
     at: z.iso.datetime().meta({ description: "When, by the database's clock (UTC)." }),
     by: z.string().nullable().meta({ description: "The token's `sub`; null if it had none." }),
     request_id: z.string().nullable().meta({ description: 'The `X-Request-Id` of the request that wrote it.' }),
-    action: z.enum(['create', 'update', 'delete', 'restore']),
+    action: z.enum(EVENT_ACTIONS),
     resource: z.enum([...resources.map((resource) => resource.one), 'casting']),
     ...keys,
     before: snapshot.meta({ description: 'The resource as the API showed it before; null for a create or restore.' }),
