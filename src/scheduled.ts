@@ -5,6 +5,9 @@ import type { Bindings } from './env.ts'
 import { KEY_TTL } from './queries/creates.ts'
 import { retention, retentionDays } from './queries/history.ts'
 
+/** The hourly upkeep's Cron Trigger (wrangler.toml); the other one, each minute, is the webhook dispatcher's. */
+export const UPKEEP_CRON = '17 * * * *'
+
 /** Rows one statement deletes at most, and statements one run makes at most: an hour's backlog never holds locks for long. */
 const BATCH_ROWS = 1_000
 const MAX_BATCHES = 50

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm'
 import { beforeAll, beforeEach } from 'vitest'
-import { actors, events, eventsPurged, idempotencyKeys, movies } from '../src/db/schema'
+import { actors, events, eventsPurged, idempotencyKeys, movies, webhooks } from '../src/db/schema'
 import { documentOfTheApi, setDatabase, withDb } from './helpers'
 
 // The document every 2xx body is checked against (test/helpers.ts `fetchWorker`), read
@@ -22,7 +22,7 @@ beforeEach(async () => {
         with deleted_actors as (delete from ${actors}), deleted_movies as (delete from ${movies})
         select setval(pg_get_serial_sequence('actors', 'id'), 1, false), setval(pg_get_serial_sequence('movies', 'id'), 1, false)`),
       db.execute(
-        sql`with deleted_keys as (delete from ${idempotencyKeys}), deleted_mark as (delete from ${eventsPurged}) delete from ${events}`,
+        sql`with deleted_keys as (delete from ${idempotencyKeys}), deleted_mark as (delete from ${eventsPurged}), deleted_hooks as (delete from ${webhooks}) delete from ${events}`,
       ),
     ]),
   )

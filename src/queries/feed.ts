@@ -44,10 +44,10 @@ export function decodeCursor(cursor: string): Position | undefined {
 }
 
 /** `encodeCursor` in SQL, for the event's own columns: base64 of so short a text has no line breaks. */
-const cursorSql = sql`rtrim(translate(encode(convert_to(${`${VERSION}.`} || ${events.txid} || '.' || ${events.id}, 'UTF8'), 'base64'), '+/', '-_'), '=')`
+export const cursorSql = sql`rtrim(translate(encode(convert_to(${`${VERSION}.`} || ${events.txid} || '.' || ${events.id}, 'UTF8'), 'base64'), '+/', '-_'), '=')`
 
 /** `actor.created`: the resource, then the action in the past tense (every action's past is itself and `d`). */
-const typeSql = sql`${events.resource} || '.' || ${events.action} || 'd'`
+export const typeSql = sql`${events.resource} || '.' || ${events.action} || 'd'`
 
 export type FeedPage = {
   /** The page's events, each with its `type` and `cursor`, in feed order; null when none. */
