@@ -42,7 +42,7 @@ describe('GET /openapi.json', () => {
       ),
     )
     expect([...documented].sort()).toEqual([...registeredRoutes()].sort())
-    expect(documented.size).toBe(24)
+    expect(documented.size).toBe(32)
   })
 
   it('names for each protected operation its permission, bearer security and 401/403', async () => {
@@ -72,7 +72,8 @@ describe('GET /openapi.json', () => {
     // The database middleware: every route that asks the database, and only those.
     for (const [path, operations] of Object.entries(paths)) {
       for (const [method, operation] of Object.entries(operations)) {
-        const asksDatabase = path === '/health' || path === '/events' || path.startsWith('/actors') || path.startsWith('/movies')
+        const asksDatabase =
+          path === '/health' || path === '/events' || ['/actors', '/movies', '/webhooks'].some((prefix) => path.startsWith(prefix))
         expect(Boolean(operation.responses['503']?.headers?.['Retry-After']?.required), `${method} ${path}`).toBe(asksDatabase)
       }
     }
@@ -88,6 +89,8 @@ describe('GET /openapi.json', () => {
     expect(statuses('/actors/{id}/restore', 'post')).toEqual(['200', '401', '403', '404', '409', '429', '503'])
     expect(statuses('/movies/{id}/history', 'get')).toEqual(['200', '400', '401', '403', '404', '429', '503'])
     expect(statuses('/events', 'get')).toEqual(['200', '400', '401', '403', '410', '429', '503'])
+    expect(statuses('/webhooks', 'post')).toEqual(['201', '400', '401', '403', '413', '422', '429', '503'])
+    expect(statuses('/webhooks/{id}/deliveries/{event_cursor}/retry', 'post')).toEqual(['202', '401', '403', '404', '422', '429', '503'])
     expect(statuses('/movies/{id}', 'patch')).toEqual(['200', '400', '401', '403', '404', '412', '413', '422', '429', '503'])
     expect(statuses('/movies/{id}', 'delete')).toEqual(['200', '400', '401', '403', '404', '412', '429', '503']) // ifMatch, pathIds
     expect(statuses('/actors', 'get')).toEqual(['200', '400', '401', '403', '404', '429', '503']) // validate('query'), requirePermission
@@ -157,6 +160,14 @@ describe('GET /openapi.json, as a client generator reads it', () => {
       'POST /actors/{id}/restore': 'restoreActor',
       'POST /movies/{id}/restore': 'restoreMovie',
       'GET /events': 'listEvents',
+      'POST /webhooks': 'createWebhook',
+      'GET /webhooks': 'listWebhooks',
+      'GET /webhooks/{id}': 'getWebhook',
+      'PATCH /webhooks/{id}': 'updateWebhook',
+      'DELETE /webhooks/{id}': 'deleteWebhook',
+      'POST /webhooks/{id}/rotate-secret': 'rotateWebhookSecret',
+      'GET /webhooks/{id}/deliveries': 'listWebhookDeliveries',
+      'POST /webhooks/{id}/deliveries/{event_cursor}/retry': 'retryWebhookDelivery',
       'GET /openapi.json': 'getOpenApiDocument',
       'GET /docs/scalar.js': 'getDocsScript',
       'GET /docs': 'getDocsPage',

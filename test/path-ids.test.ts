@@ -9,12 +9,13 @@ import { callJson, documentOfTheApi, setDatabase, tokenFor } from './helpers'
 const INVALID = ['0', '-1', '2147483648', 'abc', '01']
 const actorMessage = (id: string) => `Actor with id ${id} not found in database.`
 const movieMessage = (id: string) => `Movie with id ${id} not found in database.`
+const webhookMessage = (id: string) => `Webhook with id ${id} not found in database.`
 
 type Route = {
   method: string
   path: string
   /** The path id that gets the invalid value; every other one is a valid id. */
-  id: 'id' | 'actor_id'
+  id: 'id' | 'actor_id' | 'event_cursor'
   message: (id: string) => string
   body?: Record<string, unknown>
 }
@@ -38,10 +39,27 @@ const ROUTES: Route[] = [
   { method: 'GET', path: '/movies/{id}/history', id: 'id', message: movieMessage },
   { method: 'POST', path: '/actors/{id}/restore', id: 'id', message: actorMessage },
   { method: 'POST', path: '/movies/{id}/restore', id: 'id', message: movieMessage },
+  { method: 'GET', path: '/webhooks/{id}', id: 'id', message: webhookMessage },
+  { method: 'PATCH', path: '/webhooks/{id}', id: 'id', message: webhookMessage, body: { enabled: true } },
+  { method: 'DELETE', path: '/webhooks/{id}', id: 'id', message: webhookMessage },
+  { method: 'POST', path: '/webhooks/{id}/rotate-secret', id: 'id', message: webhookMessage },
+  { method: 'GET', path: '/webhooks/{id}/deliveries', id: 'id', message: webhookMessage },
+  { method: 'POST', path: '/webhooks/{id}/deliveries/{event_cursor}/retry', id: 'id', message: webhookMessage },
+  // A delivery is named by its event's feed cursor: one this API did not issue names nothing, as an invalid id.
+  {
+    method: 'POST',
+    path: '/webhooks/{id}/deliveries/{event_cursor}/retry',
+    id: 'event_cursor',
+    message: (cursor) => `Delivery of event ${cursor} not found for this webhook.`,
+  },
 ]
 
-/** The path with `value` as its id `name`, and 1 as any other id. */
-const urlOf = (path: string, name: string, value: string) => path.replace(`{${name}}`, value).replace(/\{\w+\}/g, '1')
+/** A valid value of each path id: 1, and for a cursor, the feed position (1, 1). */
+const VALID: Record<string, string> = { event_cursor: 'ZTEuMS4x' }
+
+/** The path with `value` as its id `name`, and a valid value as any other id. */
+const urlOf = (path: string, name: string, value: string) =>
+  path.replace(`{${name}}`, value).replace(/\{(\w+)\}/g, (_, other: string) => VALID[other] ?? '1')
 
 describe('an invalid path id with the database down', () => {
   it.each(ROUTES)(
@@ -49,7 +67,7 @@ describe('an invalid path id with the database down', () => {
     async ({ method, path, id: name, message, body }) => {
       const token = await tokenFor('producer')
       await setDatabase('down')
-      const valid = await callJson(urlOf(path, name, '1'), { method, token, body })
+      const valid = await callJson(urlOf(path, name, VALID[name] ?? '1'), { method, token, body })
       expect(valid.status, 'the database is down, so a valid id answers 503').toBe(503)
       for (const id of INVALID) {
         const { status, body: answer } = await callJson(urlOf(path, name, id), { method, token, body })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { ROLES, type Role } from '../src/auth/permissions'
-import { actors, castings, movies } from '../src/db/schema'
+import { actors, castings, movies, webhookDeliveries } from '../src/db/schema'
 import { app } from '../src/index'
 import { call, callJson, documentOfTheApi, setDatabase, tokenFor, withDb } from './helpers'
 
@@ -9,11 +9,19 @@ type Route = {
   /** As API.md writes it; `:id` is the actor's or the movie's, by the path's first segment. */
   path: string
   permission: string
-  success: 200 | 201
+  success: 200 | 201 | 202
   body?: Record<string, unknown>
   /** What the route needs besides the arranged actor, movie and casting (a restore, a delete first). */
   prepare?: (path: string) => Promise<unknown>
 }
+
+/** A failed delivery of the arranged webhook (`/webhooks/<id>/…`), of the event at feed position (1, 1): `ZTEuMS4x`. */
+const failedDelivery = (path: string) =>
+  withDb((db) =>
+    db
+      .insert(webhookDeliveries)
+      .values({ webhook_id: Number(path.split('/')[2]), event_txid: 1, event_id: 1, type: 'actor.created', state: 'failed' }),
+  )
 
 /** Deletes the resource of a `/<resource>/:id/restore` path, so that there is something to restore. */
 const deleteFirst = async (path: string) => call(path.replace(/\/restore$/, ''), { method: 'DELETE', token: await tokenFor('producer') })
@@ -42,12 +50,32 @@ const ROUTES: Route[] = [
   { method: 'POST', path: '/movies/:id/restore', permission: 'delete:movies', success: 200, prepare: deleteFirst },
   { method: 'PUT', path: '/movies/:id/actors', permission: 'edit:movies', success: 200, body: { cast: [{ actor_id: 1, fee: 10 }] } },
   { method: 'GET', path: '/events', permission: 'read:history', success: 200 },
+  {
+    method: 'POST',
+    path: '/webhooks',
+    permission: 'manage:webhooks',
+    success: 201,
+    body: { url: 'https://example.com/hook', types: ['*'] },
+  },
+  { method: 'GET', path: '/webhooks', permission: 'manage:webhooks', success: 200 },
+  { method: 'GET', path: '/webhooks/:id', permission: 'manage:webhooks', success: 200 },
+  { method: 'PATCH', path: '/webhooks/:id', permission: 'manage:webhooks', success: 200, body: { description: 'crm' } },
+  { method: 'DELETE', path: '/webhooks/:id', permission: 'manage:webhooks', success: 200 },
+  { method: 'POST', path: '/webhooks/:id/rotate-secret', permission: 'manage:webhooks', success: 200 },
+  { method: 'GET', path: '/webhooks/:id/deliveries', permission: 'manage:webhooks', success: 200, prepare: failedDelivery },
+  {
+    method: 'POST',
+    path: '/webhooks/:id/deliveries/:event_cursor/retry',
+    permission: 'manage:webhooks',
+    success: 202,
+    prepare: failedDelivery,
+  },
 ]
 
 /** The routes anyone may call (API.md "Service endpoints"). */
 const OPEN = ['GET /health', 'GET /openapi.json', 'GET /docs', 'GET /docs/scalar.js']
 
-// The permissions and roles of API.md section 3 (and read:history, Part C4).
+// The permissions and roles of API.md section 3 (and read:history, Part C4; manage:webhooks, D2).
 const PERMISSIONS = [
   'read:actors',
   'read:movies',
@@ -58,6 +86,7 @@ const PERMISSIONS = [
   'create:movies',
   'delete:movies',
   'read:history',
+  'manage:webhooks',
 ]
 const ALLOWED = {
   assistant: ['read:actors', 'read:movies'],
@@ -84,12 +113,22 @@ async function arrange() {
   expect(movie.status).toBe(201)
   const cast = await call(`/movies/${movie.body.created}/actors/${actor.body.created}`, { method: 'PUT', token: producer })
   expect(cast.status).toBe(201)
-  return { actor: actor.body.created, movie: movie.body.created }
+  // A receiver that refuses the connection at once: nothing leaves this machine.
+  const webhook = await callJson<{ webhook: { id: number } }>('/webhooks', {
+    method: 'POST',
+    token: producer,
+    body: { url: 'http://127.0.0.1:9/hook', types: ['*'] },
+  })
+  expect(webhook.status).toBe(201)
+  return { actor: actor.body.created, movie: movie.body.created, webhook: webhook.body.webhook.id }
 }
 
 /** The route's path with the arranged ids in it. */
-const urlOf = (path: string, ids: { actor: number; movie: number }) =>
-  path.replace(':id', String(path.startsWith('/actors') ? ids.actor : ids.movie)).replace(':actor_id', String(ids.actor))
+const urlOf = (path: string, ids: { actor: number; movie: number; webhook: number }) =>
+  path
+    .replace(':id', String(path.startsWith('/actors') ? ids.actor : path.startsWith('/webhooks') ? ids.webhook : ids.movie))
+    .replace(':actor_id', String(ids.actor))
+    .replace(':event_cursor', 'ZTEuMS4x')
 
 const snapshot = () =>
   withDb(async (db) => ({

@@ -1,10 +1,11 @@
+import { zValidator } from '@hono/zod-validator'
 import type { Context } from 'hono'
 import { Hono } from 'hono'
-import type * as z from 'zod'
+import * as z from 'zod'
 import { requirePermission } from '../auth/require-permission.ts'
 import type { AppEnv } from '../env.ts'
 import { ApiError, notFoundIn } from '../errors.ts'
-import { operation } from '../openapi.ts'
+import { documented, operation } from '../openapi.ts'
 import { decodeCursor } from '../queries/feed.ts'
 import {
   createWebhook,
@@ -41,6 +42,11 @@ const tag = 'Webhooks'
 const webhookNotFound = (id: string | number) => notFoundIn('Webhook', id)
 const deliveryNotFound = (cursor: string) => new ApiError(404, `Delivery of event ${cursor.slice(0, 100)} not found for this webhook.`)
 const ids = pathIds({ id: webhookNotFound })
+// Documents the cursor that names a delivery; the handler reads it, since a cursor this API did not issue is a 404.
+const cursorParam = z.object({
+  event_cursor: z.string().meta({ description: "The delivery's `event_cursor`; any other text names nothing, and answers 404." }),
+})
+const eventCursor = documented(zValidator('param', cursorParam), 'param', cursorParam)
 
 /** The URL rule's local switch (API.md D6): loopback receivers only where WEBHOOK_ALLOW_LOOPBACK_HTTP is `true`. */
 function refuseLoopback(c: Context<AppEnv>, url: string | undefined) {
@@ -221,6 +227,7 @@ export const webhookRoutes = new Hono<AppEnv>()
       },
     }),
     requirePermission('manage:webhooks'),
+    eventCursor,
     ids,
     async (c) => {
       const { id } = c.req.valid('param')

@@ -24,11 +24,15 @@ const fields = {
     .string({ error: URL_RULE })
     .refine((url) => isDeliverableUrl(url, true), { error: URL_RULE })
     .meta({ description: `https, no credentials, a name or a public IP address, at most ${MAX_URL_LENGTH} characters.` }),
+  // Checked as a whole: an item's own issue would be worded as a bulk create's (`item 0: …`).
   types: z
-    .array(z.enum(TYPE_PATTERNS, { error: TYPES_RULE }), { error: TYPES_RULE })
+    .array(z.string({ error: TYPES_RULE }), { error: TYPES_RULE })
     .min(1, { error: TYPES_RULE })
     .max(MAX_TYPES, { error: TYPES_RULE })
-    .meta({ description: 'Event types (`actor.created`), `<resource>.*`, or `*`.' }),
+    .refine((types) => types.every((type) => TYPE_PATTERNS.includes(type)), { error: TYPES_RULE })
+    .meta({
+      description: `Event types (\`actor.created\`), \`<resource>.*\`, or \`*\`: ${TYPE_PATTERNS.map((t) => `\`${t}\``).join(', ')}.`,
+    }),
   description: textField('description', MAX_DESCRIPTION, { required: false }).nullable(),
 }
 
