@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm'
 import { databaseFor } from './db/client.ts'
-import { events, eventsPurged, idempotencyKeys } from './db/schema.ts'
+import { events, eventsPurged, idempotencyKeys, webhookDeliveries } from './db/schema.ts'
 import type { Bindings } from './env.ts'
 import { KEY_TTL } from './queries/creates.ts'
 import { retention, retentionDays } from './queries/history.ts'
@@ -25,7 +25,7 @@ async function purge(run: () => Promise<number>) {
 
 /**
  * The hourly upkeep (API.md C5, `[triggers]` in wrangler.toml): expired
- * idempotency keys and events past retention go, in bounded batches; a live
+ * idempotency keys, events and webhook deliveries past retention go, in bounded batches; a live
  * row (a key within 24 hours, an event within retention, any actor, movie or
  * casting) is never touched. One JSON log line says what went.
  */
@@ -51,7 +51,14 @@ export async function upkeep(env: Bindings) {
     )
     select count(*)::integer as count from gone`),
   )
-  const line = { level: 'info', job: 'upkeep', idempotencyKeysDeleted, eventsDeleted, retentionDays: days }
+  // A webhook's delivery rows last as long as the events they delivered.
+  const deliveriesDeleted = await purge(() =>
+    count(sql`with gone as (
+      delete from ${webhookDeliveries} where ctid in (
+        select ctid from ${webhookDeliveries} where ${webhookDeliveries.updated_at} <= ${retention(days)} limit ${BATCH_ROWS})
+      returning 1) select count(*)::integer as count from gone`),
+  )
+  const line = { level: 'info', job: 'upkeep', idempotencyKeysDeleted, eventsDeleted, deliveriesDeleted, retentionDays: days }
   console.log(JSON.stringify(line))
   return line
 }

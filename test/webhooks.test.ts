@@ -3,7 +3,8 @@ import { Webhook } from 'standardwebhooks'
 import { describe, expect, inject, it } from 'vitest'
 import { webhooks } from '../src/db/schema'
 import { app } from '../src/index'
-import { dispatch, type WebhookMessage } from '../src/webhooks/dispatch'
+import { consume, retryDelay } from '../src/webhooks/deliver'
+import { type DeliveryMessage, dispatch, type WebhookMessage } from '../src/webhooks/dispatch'
 import { isDeliverableUrl } from '../src/webhooks/url'
 import { bindings, call, callJson, insertActors, producer, setDatabase, tokenFor, withDb } from './helpers'
 
@@ -152,16 +153,16 @@ describe('webhook delivery, when the receiver fails', () => {
     for (const name of ['Ada', 'Grace', 'Edsger']) await write(name, token)
     await call('/movies', { method: 'POST', token, body: { title: 'Heat', release_date: '1995-12-15' } })
     await call('/movies/1/actors/1', { method: 'PUT', token, body: { fee: 10 } })
-    // Down long enough that every event has failed at least once, and some twice.
+    // Down long enough that every event has failed, been retried, and failed again.
     await until(
       async () => {
         const list = await deliveriesOf(webhook.id, token)
         return (
-          list.length === 10 && list.every((d) => d.attempts >= 1 && d.state === 'pending' && d.last_error === 'the connection failed.')
+          list.length === 10 && list.every((d) => d.attempts >= 2 && d.state === 'pending' && d.last_error === 'the connection failed.')
         )
       },
-      15_000,
-      'every delivery failing',
+      20_000,
+      'every delivery failing twice',
     )
     await new Promise((resolve) => setTimeout(resolve, 2_000))
     await hook.up()
@@ -263,6 +264,87 @@ describe('webhook delivery, when the receiver fails', () => {
     expect(received[1]!.at - received[0]!.at).toBeGreaterThanOrEqual(15_000)
     expect(verified(received, secret)).toHaveLength(2)
   }, 45_000)
+})
+
+describe('the queue consumer, at the end of a schedule', () => {
+  /** A batch of one delivery message, as the queue hands it over: `sent` is when it was first enqueued. */
+  function batchOf(body: DeliveryMessage, sent: Date) {
+    const outcome: { acked: boolean; retried?: number } = { acked: false }
+    const message = {
+      id: 'm1',
+      timestamp: sent,
+      attempts: 17,
+      body,
+      ack: () => {
+        outcome.acked = true
+      },
+      retry: (options?: { delaySeconds?: number }) => {
+        outcome.retried = options?.delaySeconds ?? 0
+      },
+    }
+    const batch = { queue: 'test', messages: [message], ackAll: () => {}, retryAll: () => {} } as unknown as MessageBatch<WebhookMessage>
+    return { batch, outcome }
+  }
+
+  /** A webhook with one event to deliver, its delivery staged as the dispatcher stages it. */
+  async function staged(url: string) {
+    const { webhook } = await addWebhook(url)
+    await insertActors([{ name: 'Ada', age: 36 }])
+    const sent: WebhookMessage[] = []
+    await dispatch({
+      ...bindings,
+      WEBHOOK_QUEUE: { sendBatch: async (batch: { body: WebhookMessage }[]) => void sent.push(...batch.map((m) => m.body)) } as never,
+    })
+    expect(sent).toHaveLength(1)
+    return { webhook, message: sent[0] as DeliveryMessage }
+  }
+
+  it('fails a delivery still failing 24 h after its first attempt, and sends it to the dead-letter queue', async () => {
+    await new Promise((resolve) => setTimeout(resolve, 1_500)) // earlier tests' nudges are walked by now
+    const hook = await receiver([500])
+    const { webhook, message } = await staged(hook.url)
+    const dead: unknown[] = []
+    const { batch, outcome } = batchOf(message, new Date(Date.now() - 24 * 3600_000 - 1_000))
+    await consume(batch, { ...bindings, WEBHOOK_DEAD_LETTERS: { send: async (body: unknown) => void dead.push(body) } as never })
+    expect(outcome).toEqual({ acked: true })
+    expect(dead).toEqual([message])
+    const [delivery] = await deliveriesOf(webhook.id, await producer())
+    expect(delivery).toMatchObject({
+      state: 'failed',
+      attempts: 1,
+      last_status: 500,
+      last_error: 'the receiver answered 500.',
+      next_attempt_at: null,
+    })
+  })
+
+  it('retries a younger one with the doubling delay, and disables a webhook failing for 3 days in a row', async () => {
+    await new Promise((resolve) => setTimeout(resolve, 1_500))
+    const hook = await receiver([500, 500])
+    const { webhook, message } = await staged(hook.url)
+    const young = batchOf({ ...message }, new Date())
+    await consume(young.batch, bindings)
+    // Its 17th attempt: 1 s × 2^16, more than 12 h, so 12 h.
+    expect(young.outcome).toEqual({ acked: false, retried: 12 * 3600 })
+    await withDb((db) => db.update(webhooks).set({ failing_since: sql`now() - interval '3 days 1 minute'` }))
+    const old = batchOf({ ...message }, new Date())
+    await consume(old.batch, bindings)
+    expect(old.outcome).toEqual({ acked: true })
+    const { body } = await callJson<{ webhook: WebhookBody }>(`/webhooks/${webhook.id}`, { token: await producer() })
+    expect(body.webhook).toMatchObject({ enabled: false, disabled_reason: 'Deliveries failed for 3 days in a row.' })
+  })
+
+  it('spaces retries by doubling delays with up to a quarter more, each at most 12 h, for at least 24 h in all', () => {
+    for (let attempt = 1; attempt <= 20; attempt++) {
+      const nominal = Math.min(5 * 2 ** (attempt - 1), 12 * 3600)
+      const delay = retryDelay(5, attempt)
+      expect(delay).toBeGreaterThanOrEqual(Math.min(nominal, 12 * 3600))
+      expect(delay).toBeLessThanOrEqual(Math.min(Math.ceil(nominal * 1.25), 12 * 3600))
+    }
+    // The schedule ends only once the first attempt is 24 h old: 15 retries at base 5 already take longer.
+    const total = Array.from({ length: 15 }, (_, i) => Math.min(5 * 2 ** i, 12 * 3600)).reduce((a, b) => a + b, 0)
+    expect(total).toBeGreaterThan(24 * 3600)
+  })
 })
 
 describe('POST /webhooks/:id/rotate-secret', () => {

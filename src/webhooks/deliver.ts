@@ -4,7 +4,7 @@ import { events, webhookDeliveries, webhooks } from '../db/schema.ts'
 import type { Bindings } from '../env.ts'
 import { cursorSql, typeSql } from '../queries/feed.ts'
 import { eventJson } from '../queries/history.ts'
-import { type DeliveryMessage, dispatch, type WebhookMessage } from './dispatch.ts'
+import { BACKGROUND, type DeliveryMessage, dispatch, type WebhookMessage } from './dispatch.ts'
 import { openSecret, signature } from './secrets.ts'
 
 // The queue's consumer (API.md D2): POSTs each event to its webhook's URL,
@@ -93,7 +93,7 @@ type Hook = { webhook: number; succeeded: boolean; failed: boolean; reason: stri
 async function deliver(messages: readonly Message<DeliveryMessage>[], env: Bindings) {
   const db = databaseFor(env)
   const keys = messages.map(({ body }, i) => ({ i, webhook: body.webhook, txid: body.txid, id: body.id }))
-  const { rows: targets } = await db.execute<Target>(sql`
+  const { rows: targets } = await db.execute<Target>(sql`${BACKGROUND}
     select m.i, w.url, w.enabled, w.secret, case when w.previous_secret_expires_at > now() then w.previous_secret end as previous_secret,
       w.failing_since, d.state, e.event
     from json_to_recordset(${JSON.stringify(keys)}::json) as m(i integer, webhook integer, txid bigint, id bigint)
@@ -156,7 +156,7 @@ async function deliver(messages: readonly Message<DeliveryMessage>[], env: Bindi
       return settle.push(() => message.retry({ delaySeconds: delay }))
     }),
   )
-  await db.execute(sql`
+  await db.execute(sql`${BACKGROUND}
     with recorded as (
       insert into ${webhookDeliveries} as d (webhook_id, event_txid, event_id, type, attempts, state, last_status, last_error, next_attempt_at, updated_at)
       select r.webhook, r.txid, r.id, r.type, r.attempted::integer, r.state, r.last_status, r.last_error,
