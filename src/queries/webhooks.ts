@@ -1,7 +1,7 @@
 import { eq, type SQL, sql } from 'drizzle-orm'
 import type { Database } from '../db/client.ts'
 import { webhookDeliveries, webhooks } from '../db/schema.ts'
-import { encodeCursor, type Position } from './feed.ts'
+import { encodeCursor, type Position } from '../feed-cursor.ts'
 
 // Each query one statement. Webhooks are configuration of delivery, not part
 // of the record: no history trigger watches them.

@@ -5,8 +5,8 @@ import * as z from 'zod'
 import { requirePermission } from '../auth/require-permission.ts'
 import type { AppEnv } from '../env.ts'
 import { ApiError, notFoundIn } from '../errors.ts'
+import { decodeCursor } from '../feed-cursor.ts'
 import { documented, operation } from '../openapi.ts'
-import { decodeCursor } from '../queries/feed.ts'
 import {
   createWebhook,
   deleteWebhook,
