@@ -221,6 +221,8 @@ async function webhooks(
     await go(200, 'GET', '/webhooks', bearer(producer))
     await go(400, 'GET', '/webhooks?page=0', bearer(producer))
     await go(404, 'GET', '/webhooks?page=999', bearer(producer))
+    await go(401, 'GET', '/webhooks')
+    await go(403, 'GET', '/webhooks', bearer(nobody))
     for (const [method, path, init] of [
       ['GET', hook, bearer(producer)],
       ['PATCH', hook, sendJson(producer, { description: 'payroll' })],
