@@ -9,11 +9,28 @@ function allowedOrigin(origin: string, c: Context<AppEnv>): string | null {
   return origins.includes(origin) ? origin : null
 }
 
-/** hono's CORS, its origins read from the configuration of the request's Worker. */
+/** Every request header the API reads: a page can send each of them (API.md D5). */
+const CORS_ALLOW_HEADERS = ['Authorization', 'Content-Type', 'If-Match', 'If-None-Match', 'Idempotency-Key', 'X-Request-Id']
+
+/** Every response header the API documents: a page can read each of them, or it cannot retry safely or write conditionally. */
+const CORS_EXPOSE_HEADERS = [
+  'ETag',
+  'Location',
+  'Retry-After',
+  'WWW-Authenticate',
+  'X-Request-Id',
+  'Idempotent-Replayed',
+  'Content-Disposition',
+]
+
+/**
+ * hono's CORS, its origins read from the configuration of the request's Worker.
+ * @see https://fetch.spec.whatwg.org/#http-cors-protocol (a header neither safelisted nor listed is neither sent nor read by a page)
+ */
 export const corsFromConfig = cors({
   origin: allowedOrigin,
-  allowHeaders: ['Authorization', 'Content-Type', 'If-Match', 'If-None-Match', 'X-Request-Id'],
+  allowHeaders: CORS_ALLOW_HEADERS,
   allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
-  exposeHeaders: ['ETag', 'Location', 'Retry-After', 'WWW-Authenticate', 'X-Request-Id'],
+  exposeHeaders: CORS_EXPOSE_HEADERS,
   maxAge: 600,
 })
