@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { startDevIssuer } from './dev-issuer.ts'
-import { explicitConfig, isLocalDatabase } from './dev-vars.ts'
+import { databaseTarget, explicitConfig, isLocalDatabase } from './dev-vars.ts'
 import { prepareDocsAssets } from './docs-assets.ts'
 import { migrateServer } from './migrate.ts'
 import { dataDir as defaultDataDir, devServerFile, root } from './paths.ts'
@@ -60,9 +60,10 @@ export async function startDevStack({
     let databaseUrl = given ?? explicit.DATABASE_URL
     const embedded = !databaseUrl
     if (!databaseUrl) {
-      const pglite = await startEmbeddedPostgres(join(dataDir, 'pglite'))
+      // Served on a Unix socket in dataDir (0700), never on a TCP port: PGlite asks no password.
+      const pglite = await startEmbeddedPostgres({ dataDir: join(dataDir, 'pglite'), socketDir: dataDir })
       cleanups.push(() => pglite.close())
-      databaseUrl = `postgres://postgres@127.0.0.1:${pglite.port}/postgres`
+      databaseUrl = pglite.url as string
       // Lets `npm run db:seed` reach this database while dev holds PGlite's folder.
       const runtimeFile = devServerFile(dataDir)
       writeFileSync(runtimeFile, JSON.stringify({ databaseUrl }), { mode: 0o600 })
@@ -78,10 +79,9 @@ export async function startDevStack({
 
     let endpoint: SqlEndpoint | undefined
     if (!explicit.DATABASE_HTTP_ENDPOINT && isLocalDatabase(databaseUrl)) {
-      const { hostname, port: dbPort } = new URL(databaseUrl)
       // PGlite is one backend whose socket server interleaves several connections' messages: one connection for it.
       endpoint = await startSqlEndpoint({
-        target: { host: hostname.replace(/^\[|\]$/g, ''), port: Number(dbPort || 5432) },
+        target: databaseTarget(databaseUrl),
         poolSize: embedded ? PGLITE_CONNECTIONS : undefined,
       })
       cleanups.push(() => endpoint?.close())

@@ -4,6 +4,7 @@
 import { neon, neonConfig } from '@neondatabase/serverless'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { databaseTarget } from '../../scripts/lib/dev-vars.ts'
 import { type SqlEndpoint, startSqlEndpoint } from '../../scripts/lib/sql-endpoint.ts'
 import { startTestDatabase, type TestDatabase } from './test-database.ts'
 
@@ -14,8 +15,7 @@ let viaEndpoint: ReturnType<typeof neon<false, true>>
 
 beforeAll(async () => {
   database = await startTestDatabase()
-  const { hostname, port } = new URL(database.url)
-  endpoint = await startSqlEndpoint({ target: { host: hostname, port: Number(port || 5432) } })
+  endpoint = await startSqlEndpoint({ target: databaseTarget(database.url) })
   neonConfig.fetchEndpoint = () => endpoint.url
   viaEndpoint = neon(database.url, { fullResults: true })
   direct = new pg.Client({ connectionString: database.url })
@@ -181,8 +181,7 @@ describe('the SQL endpoint is as strict as Neon’s proxy', () => {
       body,
     })
   beforeAll(async () => {
-    const { hostname, port } = new URL(database.url)
-    single = await startSqlEndpoint({ target: { host: hostname, port: Number(port || 5432) }, poolSize: 1 })
+    single = await startSqlEndpoint({ target: databaseTarget(database.url), poolSize: 1 })
   })
   afterAll(async () => {
     neonConfig.fetchEndpoint = () => endpoint.url
@@ -291,7 +290,7 @@ describe('the SQL endpoint is as strict as Neon’s proxy', () => {
   })
 
   it('passes only the user, password and database of the connection string to Postgres', async () => {
-    const withOptions = `${database.url}?options=${encodeURIComponent('-c work_mem=1234kB')}`
+    const withOptions = `${database.url}${database.url.includes('?') ? '&' : '?'}options=${encodeURIComponent('-c work_mem=1234kB')}`
     const [setting] = (await sqlVia(single.url, withOptions).query(`select current_setting('work_mem') as work_mem`)).rows
     expect(setting?.work_mem).not.toBe('1234kB')
   })
