@@ -31,6 +31,7 @@ export async function startDevStack({
   dataDir = defaultDataDir,
   databaseUrl: given,
   quiet = false,
+  inspect = false,
 }: {
   port: number
   dataDir?: string
@@ -38,6 +39,8 @@ export async function startDevStack({
   databaseUrl?: string
   /** Hides wrangler's output (its request log), for the bench. */
   quiet?: boolean
+  /** Opens the Worker's debugger (`npm run dev -- --inspect`); off by default, as it runs any code in the Worker for any local user. */
+  inspect?: boolean
 }): Promise<DevStack> {
   const log = (line: string) => quiet || console.log(`[dev] ${line}`)
   const explicit = explicitConfig()
@@ -102,8 +105,16 @@ export async function startDevStack({
     const varsFile = join(dataDir, 'wrangler.env')
     writeFileSync(varsFile, dotEnv(vars), { mode: 0o600 })
     cleanups.push(() => rmSync(varsFile, { force: true }))
-    const args = ['dev', '--port', String(port), '--env-file', varsFile]
-    const wrangler = spawn(join(root, 'node_modules/.bin/wrangler'), args, {
+    // wrangler dev, through its API (scripts/lib/wrangler-dev.ts): its command line cannot turn the debugger off.
+    const args = [
+      join(root, 'scripts/lib/wrangler-dev.ts'),
+      '--port',
+      String(port),
+      '--env-file',
+      varsFile,
+      ...(inspect ? ['--inspect'] : []),
+    ]
+    const wrangler = spawn(process.execPath, args, {
       stdio: quiet ? 'ignore' : 'inherit',
       cwd: root,
       env: {
