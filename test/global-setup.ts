@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { exportJWK, generateKeyPair } from 'jose'
 import type { TestProject } from 'vitest/node'
+import { databaseTarget } from '../scripts/lib/dev-vars.ts'
 import { prepareDocsAssets } from '../scripts/lib/docs-assets.ts'
 import { root } from '../scripts/lib/paths.ts'
 import { PGLITE_CONNECTIONS } from '../scripts/lib/pglite.ts'
@@ -26,11 +27,10 @@ export default async function setup(project: TestProject) {
   teardowns.push(() => database.close())
   const databaseUrl = database.url
 
-  const { hostname, port } = new URL(databaseUrl)
   // PGlite is one backend: its socket server interleaves the protocol messages of several connections, so one
   // connection's unnamed statement can be replaced by another's mid-query. One pooled connection keeps them apart.
   const poolSize = process.env.TEST_DATABASE_URL ? undefined : PGLITE_CONNECTIONS
-  const endpoint = await startSqlEndpoint({ target: { host: hostname, port: Number(port || 5432) }, poolSize })
+  const endpoint = await startSqlEndpoint({ target: databaseTarget(databaseUrl), poolSize })
   teardowns.push(() => endpoint.close())
 
   const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true })

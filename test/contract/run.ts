@@ -6,11 +6,13 @@
 // two more stacks: one whose identity provider cannot be reached, one whose
 // database connection is cut once it is up.
 import { connect, createServer, type Server, type Socket } from 'node:net'
+import { join } from 'node:path'
 import pg from 'pg'
 import { createChecks } from '../../scripts/lib/checks.ts'
 import { type Contract, coverageTable, loadContract } from '../../scripts/lib/contract.ts'
 import { DEV_AUDIENCE, DEV_ISSUER, mintDevToken } from '../../scripts/lib/dev-issuer.ts'
 import { freePort, startDevServer } from '../../scripts/lib/dev-server.ts'
+import { databaseTarget } from '../../scripts/lib/dev-vars.ts'
 import { createScratchDatabase, type ScratchDatabase } from '../../scripts/lib/scratch-database.ts'
 import { ROLES } from '../../src/auth/permissions.ts'
 
@@ -267,8 +269,10 @@ async function rateLimited(contract: Contract, stack: Stack) {
 /** A TCP relay whose connections can all be cut at once, as a database that goes away. */
 async function cuttableRelay(target: URL) {
   const sockets = new Set<Socket>()
+  // The embedded database is on a Unix socket (`?host=<folder>`); a server on a host and port.
+  const { host, port } = databaseTarget(target.href)
   const server: Server = createServer((client) => {
-    const upstream = connect(Number(target.port || 5432), target.hostname)
+    const upstream = host.startsWith('/') ? connect(join(host, `.s.PGSQL.${port}`)) : connect(port, host)
     for (const [a, b] of [
       [client, upstream],
       [upstream, client],
@@ -283,9 +287,9 @@ async function cuttableRelay(target: URL) {
     }
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
+  const { port: relayPort } = server.address() as { port: number }
   return {
-    url: Object.assign(new URL(target), { host: `127.0.0.1:${port}` }).toString(),
+    url: Object.assign(new URL(target), { host: `127.0.0.1:${relayPort}`, search: '' }).toString(),
     cut: async () => {
       const closed = new Promise((resolve) => server.close(resolve))
       for (const socket of sockets) socket.destroy()
