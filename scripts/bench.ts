@@ -19,6 +19,7 @@ import { freePort, waitForHealth } from './lib/dev-server.ts'
 import { type DevStack, startDevStack } from './lib/dev-stack.ts'
 import type { LoadOptions, LoadResult } from './lib/load-generator.ts'
 import { root } from './lib/paths.ts'
+import { retentionBench } from './lib/retention-bench.ts'
 import { insertSampleActors } from './lib/sample-data.ts'
 import { createScratchDatabase } from './lib/scratch-database.ts'
 
@@ -464,6 +465,8 @@ try {
   )
 
   // --- bundle -------------------------------------------------------------------
+  await retentionBench({ server: SERVER, quick })
+
   console.log('\n## Bundle: wrangler deploy --dry-run --env production (npm run size says where the bytes go)')
   const outdir = mkdtempSync(join(tmpdir(), 'casting-bundle-'))
   try {

@@ -5,19 +5,25 @@ import type { Bindings } from './env.ts'
 import { KEY_TTL } from './queries/creates.ts'
 import { retention, retentionDays } from './queries/history.ts'
 
-/** Rows one statement deletes at most, and statements one run makes at most: an hour's backlog never holds locks for long. */
-const BATCH_ROWS = 1_000
-const MAX_BATCHES = 50
+/**
+ * Rows one statement deletes at most (each statement stays far inside the 4 s
+ * statement limit and holds its locks briefly), and how long one run keeps
+ * deleting: a Cron Trigger may run for 15 minutes, and waiting on the
+ * database costs it no CPU. API.md D5: the upkeep must remove rows as fast as
+ * the API can write them; `npm run bench` measures both rates
+ * (docs/performance.md, "Retention").
+ */
+export const BATCH_ROWS = 10_000
+export const UPKEEP_BUDGET_MS = 12 * 60_000
 
-/** Deletes in batches of `BATCH_ROWS` the rows `expired` selects (by id or ctid), until none is left or the bound is reached. */
-async function purge(run: () => Promise<number>) {
+/** Runs `run` (one batch: it deletes at most `BATCH_ROWS` rows) until it removes fewer, or the run's time is up. */
+async function purge(run: () => Promise<number>, deadline: number) {
   let removed = 0
-  for (let batch = 0; batch < MAX_BATCHES; batch++) {
+  for (;;) {
     const count = await run()
     removed += count
-    if (count < BATCH_ROWS) break
+    if (count < BATCH_ROWS || Date.now() >= deadline) return removed
   }
-  return removed
 }
 
 /**
@@ -29,16 +35,22 @@ async function purge(run: () => Promise<number>) {
 export async function upkeep(env: Bindings) {
   const db = databaseFor(env)
   const days = retentionDays(env)
+  // Keys first: a run that ends at its deadline leaves events, whose retention is counted in days, for the next.
+  const deadline = Date.now() + UPKEEP_BUDGET_MS
   const count = async (statement: ReturnType<typeof sql>) => (await db.execute<{ count: number }>(statement)).rows[0]?.count ?? 0
-  const idempotencyKeysDeleted = await purge(() =>
-    count(sql`with gone as (
+  const idempotencyKeysDeleted = await purge(
+    () =>
+      count(sql`with gone as (
       delete from ${idempotencyKeys} where ctid in (select ctid from ${idempotencyKeys} where created_at <= now() - ${KEY_TTL} limit ${BATCH_ROWS})
       returning 1) select count(*)::integer as count from gone`),
+    deadline,
   )
-  const eventsDeleted = await purge(() =>
-    count(sql`with gone as (
+  const eventsDeleted = await purge(
+    () =>
+      count(sql`with gone as (
       delete from ${events} where id in (select id from ${events} where ${events.at} <= ${retention(days)} order by id limit ${BATCH_ROWS})
       returning 1) select count(*)::integer as count from gone`),
+    deadline,
   )
   const line = { level: 'info', job: 'upkeep', idempotencyKeysDeleted, eventsDeleted, retentionDays: days }
   console.log(JSON.stringify(line))
