@@ -195,18 +195,16 @@ const fee = fc.record({
 
 /**
  * Valid values of a body's field, found from its schema: an integer within
- * its bounds, or text of the first kind it mostly accepts (a name, a day, an
- * email address), each value one it accepts.
+ * its bounds, text matching its pattern if it has one (an email address), or
+ * else text of the first kind it mostly accepts (a name, a day); each value
+ * one it accepts.
  */
 function valuesOf(field: z.ZodType): fc.Arbitrary<unknown> {
-  const json = z.toJSONSchema(field, { io: 'input', unrepresentable: 'any' }) as {
-    type?: string
-    minimum?: number
-    maximum?: number
-    maxLength?: number
-  }
+  type Json = { type?: string; minimum?: number; maximum?: number; maxLength?: number; pattern?: string }
+  const json = z.toJSONSchema(field, { io: 'input', unrepresentable: 'any' }) as Json
   if (json.type === 'integer') return fc.integer({ min: json.minimum ?? 0, max: json.maximum ?? 2_147_483_647 })
-  const kinds = [name.filter((text) => text.length <= (json.maxLength ?? Number.POSITIVE_INFINITY)), day, fc.emailAddress()]
+  const fits = (text: string) => text.length <= (json.maxLength ?? Number.POSITIVE_INFINITY)
+  const kinds = json.pattern ? [fc.stringMatching(new RegExp(json.pattern)).filter(fits)] : [name.filter(fits), day]
   const accepted = (value: unknown) => field.safeParse(value).success
   const kind = kinds.find((arbitrary) => fc.sample(arbitrary, { seed: 1, numRuns: 20 }).filter(accepted).length >= 10)
   if (!kind) throw new Error(`no values for a field of the kind ${JSON.stringify(json)}: teach valuesOf() one`)
