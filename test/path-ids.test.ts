@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import { app } from '../src/index'
 import { callJson, documentOfTheApi, setDatabase, tokenFor } from './helpers'
+import { resourceOf, resourceOfParam } from './registry'
 
 // API.md section 2: a path id that is not a positive 32-bit integer names
 // nothing and never reaches the database. Tested as that promise: with the
@@ -7,38 +9,37 @@ import { callJson, documentOfTheApi, setDatabase, tokenFor } from './helpers'
 // on the same route answers 503, so the 404 cannot have come from a query.
 
 const INVALID = ['0', '-1', '2147483648', 'abc', '01']
-const actorMessage = (id: string) => `Actor with id ${id} not found in database.`
-const movieMessage = (id: string) => `Movie with id ${id} not found in database.`
+
+/** The bodies of the castings' writes; every other write with a path id is a resource's PATCH, sent its example change. */
+const CASTING_BODIES: Record<string, Record<string, unknown>> = {
+  'PUT /movies/{id}/actors/{actor_id}': { fee: 10 },
+  'PUT /movies/{id}/actors': { cast: [] },
+}
 
 type Route = {
   method: string
   path: string
   /** The path id that gets the invalid value; every other one is a valid id. */
-  id: 'id' | 'actor_id'
+  id: string
+  /** The 404 of the resource that id names. */
   message: (id: string) => string
   body?: Record<string, unknown>
 }
 
-// Every route with a path id, each of its ids in turn.
-const ROUTES: Route[] = [
-  { method: 'GET', path: '/actors/{id}', id: 'id', message: actorMessage },
-  { method: 'PATCH', path: '/actors/{id}', id: 'id', message: actorMessage, body: { age: 40 } },
-  { method: 'DELETE', path: '/actors/{id}', id: 'id', message: actorMessage },
-  { method: 'GET', path: '/actors/{id}/movies', id: 'id', message: actorMessage },
-  { method: 'GET', path: '/movies/{id}', id: 'id', message: movieMessage },
-  { method: 'PATCH', path: '/movies/{id}', id: 'id', message: movieMessage, body: { title: 'Ronin' } },
-  { method: 'DELETE', path: '/movies/{id}', id: 'id', message: movieMessage },
-  { method: 'GET', path: '/movies/{id}/actors', id: 'id', message: movieMessage },
-  { method: 'PUT', path: '/movies/{id}/actors/{actor_id}', id: 'id', message: movieMessage, body: { fee: 10 } },
-  { method: 'PUT', path: '/movies/{id}/actors/{actor_id}', id: 'actor_id', message: actorMessage, body: { fee: 10 } },
-  { method: 'DELETE', path: '/movies/{id}/actors/{actor_id}', id: 'id', message: movieMessage },
-  { method: 'DELETE', path: '/movies/{id}/actors/{actor_id}', id: 'actor_id', message: actorMessage },
-  { method: 'PUT', path: '/movies/{id}/actors', id: 'id', message: movieMessage, body: { cast: [] } },
-  { method: 'GET', path: '/actors/{id}/history', id: 'id', message: actorMessage },
-  { method: 'GET', path: '/movies/{id}/history', id: 'id', message: movieMessage },
-  { method: 'POST', path: '/actors/{id}/restore', id: 'id', message: actorMessage },
-  { method: 'POST', path: '/movies/{id}/restore', id: 'id', message: movieMessage },
-]
+const asOpenAPI = (path: string) => path.replace(/:(\w+)/g, '{$1}')
+const withPathIds = [...new Set(app.routes.filter((route) => route.method !== 'ALL').map((route) => `${route.method} ${route.path}`))]
+  .map((route) => route.split(' ') as [string, string])
+  .filter(([, path]) => path.includes(':'))
+
+// Every route the app registers with a path id, each of its ids in turn, with the 404 of the resource that id names.
+const ROUTES: Route[] = withPathIds.flatMap(([method, appPath]) => {
+  const path = asOpenAPI(appPath)
+  const body = CASTING_BODIES[`${method} ${path}`] ?? (method === 'PATCH' ? resourceOf(path)?.examples.update : undefined)
+  return [...path.matchAll(/\{(\w+)\}/g)].map(([, id]) => {
+    const resource = resourceOfParam(path, id!)
+    return { method, path, id: id!, message: (raw: string) => resource.notFound(raw).message, body }
+  })
+})
 
 /** The path with `value` as its id `name`, and 1 as any other id. */
 const urlOf = (path: string, name: string, value: string) => path.replace(`{${name}}`, value).replace(/\{\w+\}/g, '1')
