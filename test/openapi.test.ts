@@ -79,7 +79,10 @@ describe('GET /openapi.json', () => {
     const get = paths['/actors/{id}']?.get
     expect(get?.responses['304']?.content).toBeUndefined() // notModified()
     expect(get?.responses['304']?.headers?.ETag?.required).toBe(true)
-    expect(get?.responses['200']?.headers?.ETag?.required).toBe(true)
+    // Not on an as-of read (API.md D4), which also names `as_of` among its parameters and answers 410.
+    expect(get?.responses['200']?.headers?.ETag?.required).toBe(false)
+    expect(get?.parameters?.map((p) => p.name)).toContain('as_of')
+    expect(statuses('/movies/{id}', 'get')).toEqual(['200', '304', '400', '401', '403', '404', '410', '429', '503'])
     // Not on a bulk create (API.md C2).
     expect(paths['/actors']?.post?.responses['201']?.headers?.Location?.required).toBe(false)
     expect(statuses('/movies', 'post')).toEqual(['201', '400', '401', '403', '409', '413', '422', '429', '503']) // idempotencyKey, jsonBody

@@ -1,5 +1,6 @@
 import { Hono } from 'hono'
 import * as z from 'zod'
+import { actorAsOf, withAsOf } from '../as-of.ts'
 import { requirePermission } from '../auth/require-permission.ts'
 import { etagHeader, ifMatch, notModified, whyNothingWritten } from '../conditional.ts'
 import { writtenBy } from '../db/recorded.ts'
@@ -87,11 +88,12 @@ export const actors = new Hono<AppEnv>()
       success: {
         status: 200,
         description: 'The actor.',
-        schema: actorWithMoviesResponse,
-        headers: { ETag: 'A strong ETag of the actor.' },
+        schema: withAsOf(actorWithMoviesResponse),
+        headers: { ETag: { description: 'A strong ETag of the actor; none with `as_of`.', optional: true } },
       },
     }),
     requirePermission('read:actors'),
+    actorAsOf,
     optionalQuery(getActorQuery),
     pathIds({ id: actorNotFound }),
     notModified(),

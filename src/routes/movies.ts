@@ -1,5 +1,6 @@
 import { Hono } from 'hono'
 import * as z from 'zod'
+import { movieAsOf, withAsOf } from '../as-of.ts'
 import { requirePermission } from '../auth/require-permission.ts'
 import { etagHeader, ifMatch, notModified, whyNothingWritten } from '../conditional.ts'
 import { writtenBy } from '../db/recorded.ts'
@@ -84,9 +85,15 @@ export const movies = new Hono<AppEnv>()
       tag,
       summary: 'Get a movie',
       description: 'Carries a strong `ETag`, which covers the embedded list with `include=cast`; `If-None-Match` with it answers 304.',
-      success: { status: 200, description: 'The movie.', schema: movieWithCastResponse, headers: { ETag: 'A strong ETag of the movie.' } },
+      success: {
+        status: 200,
+        description: 'The movie.',
+        schema: withAsOf(movieWithCastResponse),
+        headers: { ETag: { description: 'A strong ETag of the movie; none with `as_of`.', optional: true } },
+      },
     }),
     requirePermission('read:movies'),
+    movieAsOf,
     optionalQuery(getMovieQuery),
     pathIds({ id: movieNotFound }),
     notModified(),
