@@ -3,8 +3,8 @@ import { env } from 'cloudflare:workers'
 import { sql } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { events, eventsPurged } from '../src/db/schema'
+import { decodeCursor, encodeCursor } from '../src/feed-cursor'
 import worker from '../src/index'
-import { decodeCursor, encodeCursor } from '../src/queries/feed'
 import { call, callJson, countedByEndpoint, producer, tokenFor, withDb } from './helpers'
 
 // API.md D1: GET /events, the change feed. The promise under concurrent

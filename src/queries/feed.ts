@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm'
 import type { Database } from '../db/client.ts'
 import { events, eventsPurged } from '../db/schema.ts'
+import { CURSOR_VERSION, type Position } from '../feed-cursor.ts'
 import { eventJson } from './history.ts'
 
 // The change feed (API.md D1) walks the events in (txid, id) order: the
@@ -11,40 +12,8 @@ import { eventJson } from './history.ts'
 // No replication slot, no connection held: it works over Neon's HTTP path.
 // @see https://github.com/eugene-khyst/postgresql-event-sourcing#4-7 (the xid8 watermark)
 
-/** A position in the feed: the transaction's id and the event's, as decimal text (bigints). */
-export type Position = { txid: string; id: string }
-
-/** Before every event: what an empty walk from the start resumes with. */
-export const START: Position = { txid: '0', id: '0' }
-
-const VERSION = 'e1'
-const BIGINT = /^(0|[1-9]\d{0,18})$/
-const MAX_BIGINT = 2n ** 63n - 1n
-
-const toBase64Url = (text: string) => btoa(text).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
-
-/** The opaque cursor of a position: base64url of `e1.<txid>.<id>`, as the database writes it too (`cursorSql`). */
-export const encodeCursor = ({ txid, id }: Position) => toBase64Url(`${VERSION}.${txid}.${id}`)
-
-/** The position a cursor this API issued names; undefined for anything else (which is then not one of ours). */
-export function decodeCursor(cursor: string): Position | undefined {
-  if (!/^[A-Za-z0-9_-]{1,100}$/.test(cursor)) return undefined
-  let text: string
-  try {
-    text = atob(cursor.replace(/-/g, '+').replace(/_/g, '/'))
-  } catch {
-    return undefined
-  }
-  const [version, txid, id, ...rest] = text.split('.')
-  if (version !== VERSION || rest.length > 0 || !txid || !id || !BIGINT.test(txid) || !BIGINT.test(id)) return undefined
-  if (BigInt(txid) > MAX_BIGINT || BigInt(id) > MAX_BIGINT) return undefined
-  const position = { txid, id }
-  // One spelling per position: padding, or stray bits in the last character, make another string.
-  return encodeCursor(position) === cursor ? position : undefined
-}
-
 /** `encodeCursor` in SQL, for the event's own columns: base64 of so short a text has no line breaks. */
-const cursorSql = sql`rtrim(translate(encode(convert_to(${`${VERSION}.`} || ${events.txid} || '.' || ${events.id}, 'UTF8'), 'base64'), '+/', '-_'), '=')`
+const cursorSql = sql`rtrim(translate(encode(convert_to(${`${CURSOR_VERSION}.`} || ${events.txid} || '.' || ${events.id}, 'UTF8'), 'base64'), '+/', '-_'), '=')`
 
 /** `actor.created`: the resource, then the action in the past tense (every action's past is itself and `d`). */
 const typeSql = sql`${events.resource} || '.' || ${events.action} || 'd'`

@@ -1,6 +1,6 @@
 import * as z from 'zod'
 import { EVENT_ACTIONS, RECORDED_RESOURCES } from '../db/schema.ts'
-import { decodeCursor, type Position } from '../queries/feed.ts'
+import { decodeCursor, type Position } from '../feed-cursor.ts'
 import { integerParam, successSchema } from './common.ts'
 import { eventSchema } from './history.ts'
 
