@@ -12,6 +12,7 @@ import { resources } from './resources/index.ts'
 import { actors } from './routes/actors.ts'
 import { castings } from './routes/castings.ts'
 import { docs } from './routes/docs.ts'
+import { feed } from './routes/events.ts'
 import { health } from './routes/health.ts'
 import { movies } from './routes/movies.ts'
 import { upkeep } from './scheduled.ts'
@@ -37,10 +38,10 @@ app.use(async (c, next) => {
 const database = answers(withDatabase, [
   { status: 503, description: 'The database does not answer.', headers: { 'Retry-After': 'Seconds to wait before retrying.' } },
 ])
-for (const path of ['/health', ...resources.map((resource) => `/${resource.many}/*`)]) app.use(path, database)
+for (const path of ['/health', '/events', ...resources.map((resource) => `/${resource.many}/*`)]) app.use(path, database)
 
 // Chained, so the type of `routes` carries every route for `hc<AppType>` (hono/client).
-const routes = app.route('/health', health).route('/actors', actors).route('/movies', movies).route('/', castings)
+const routes = app.route('/health', health).route('/actors', actors).route('/movies', movies).route('/', castings).route('/events', feed)
 app.route('/', docs(app))
 
 /** The API's routes, for a typed client: `hc<AppType>(baseUrl)` from `hono/client`. */

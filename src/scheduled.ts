@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm'
 import { databaseFor } from './db/client.ts'
-import { events, idempotencyKeys } from './db/schema.ts'
+import { events, eventsPurged, idempotencyKeys } from './db/schema.ts'
 import type { Bindings } from './env.ts'
 import { KEY_TTL } from './queries/creates.ts'
 import { retention, retentionDays } from './queries/history.ts'
@@ -47,9 +47,17 @@ export async function upkeep(env: Bindings) {
   )
   const eventsDeleted = await purge(
     () =>
+      // The last position purged, in feed order, is the feed's watermark (API.md D1's 410), moved in the same statement.
       count(sql`with gone as (
       delete from ${events} where id in (select id from ${events} where ${events.at} <= ${retention(days)} order by id limit ${BATCH_ROWS})
-      returning 1) select count(*)::integer as count from gone`),
+      returning txid, id),
+    last as (select txid, id from gone order by txid desc, id desc limit 1),
+    marked as (
+      insert into ${eventsPurged} (txid, id) select txid, id from last
+      on conflict (singleton) do update set txid = excluded.txid, id = excluded.id
+      where (excluded.txid, excluded.id) > (${eventsPurged.txid}, ${eventsPurged.id})
+    )
+    select count(*)::integer as count from gone`),
     deadline,
   )
   const line = { level: 'info', job: 'upkeep', idempotencyKeysDeleted, eventsDeleted, retentionDays: days }

@@ -56,6 +56,8 @@ export default async function setup(project: TestProject) {
   })
   project.provide('signingKey', { ...(await exportJWK(privateKey)), kid: TEST_KID })
   project.provide('servicesUrl', services.url)
+  // Tests that need concurrent transactions run only on a server: PGlite runs one transaction at a time.
+  project.provide('onServer', Boolean(process.env.TEST_DATABASE_URL))
   // For test/openapi.test.ts: the endpoint table of docs/endpoints.md, checked against the document.
   project.provide('endpointTable', readFileSync(join(root, 'docs/endpoints.md'), 'utf8'))
 
@@ -133,6 +135,8 @@ declare module 'vitest' {
     bindings: Record<string, string>
     signingKey: import('jose').JWK
     servicesUrl: string
+    /** Whether the database is a PostgreSQL server (TEST_DATABASE_URL), not PGlite. */
+    onServer: boolean
     endpointTable: string
     /** Set in vitest.config.ts: the seed of test/fuzz.test.ts. */
     fuzzSeed: number

@@ -43,8 +43,8 @@ describe('GET /openapi.json', () => {
       ),
     )
     expect([...documented].sort()).toEqual([...registeredRoutes()].sort())
-    // The four open routes, the castings' three, and each resource's eight (src/routes/standard.ts and its related list).
-    expect(documented.size).toBe(4 + 3 + 8 * registered.length)
+    // The five open routes (the feed among them), the castings' three, and each resource's eight (src/routes/standard.ts and its related list).
+    expect(documented.size).toBe(5 + 3 + 8 * registered.length)
   })
 
   it('names for each protected operation its permission, bearer security and 401/403', async () => {
@@ -74,14 +74,17 @@ describe('GET /openapi.json', () => {
     // The database middleware: every route that asks the database, and only those.
     for (const [path, operations] of Object.entries(paths)) {
       for (const [method, operation] of Object.entries(operations)) {
-        const asksDatabase = path === '/health' || resourceOf(path) !== undefined
+        const asksDatabase = path === '/health' || path === '/events' || resourceOf(path) !== undefined
         expect(Boolean(operation.responses['503']?.headers?.['Retry-After']?.required), `${method} ${path}`).toBe(asksDatabase)
       }
     }
     const get = paths['/actors/{id}']?.get
     expect(get?.responses['304']?.content).toBeUndefined() // notModified()
     expect(get?.responses['304']?.headers?.ETag?.required).toBe(true)
-    expect(get?.responses['200']?.headers?.ETag?.required).toBe(true)
+    // Not on an as-of read (API.md D4), which also names `as_of` among its parameters and answers 410.
+    expect(get?.responses['200']?.headers?.ETag?.required).toBe(false)
+    expect(get?.parameters?.map((p) => p.name)).toContain('as_of')
+    expect(statuses('/movies/{id}', 'get')).toEqual(['200', '304', '400', '401', '403', '404', '410', '429', '503'])
     // Not on a bulk create (API.md C2).
     expect(paths['/actors']?.post?.responses['201']?.headers?.Location?.required).toBe(false)
     expect(statuses('/movies', 'post')).toEqual(['201', '400', '401', '403', '409', '413', '422', '429', '503']) // idempotencyKey, jsonBody
@@ -89,6 +92,7 @@ describe('GET /openapi.json', () => {
     expect(paths['/movies']?.post?.responses['409']?.headers?.['Retry-After']?.required).toBe(true)
     expect(statuses('/actors/{id}/restore', 'post')).toEqual(['200', '401', '403', '404', '409', '429', '503'])
     expect(statuses('/movies/{id}/history', 'get')).toEqual(['200', '400', '401', '403', '404', '429', '503'])
+    expect(statuses('/events', 'get')).toEqual(['200', '400', '401', '403', '410', '429', '503'])
     expect(statuses('/movies/{id}', 'patch')).toEqual(['200', '400', '401', '403', '404', '412', '413', '422', '429', '503'])
     expect(statuses('/movies/{id}', 'delete')).toEqual(['200', '400', '401', '403', '404', '412', '429', '503']) // ifMatch, pathIds
     expect(statuses('/actors', 'get')).toEqual(['200', '400', '401', '403', '404', '429', '503']) // validate('query'), requirePermission
@@ -154,6 +158,7 @@ describe('GET /openapi.json, as a client generator reads it', () => {
       'PUT /movies/{id}/actors/{actor_id}': 'castActor',
       'DELETE /movies/{id}/actors/{actor_id}': 'uncastActor',
       'PUT /movies/{id}/actors': 'replaceCast',
+      'GET /events': 'listEvents',
       'GET /openapi.json': 'getOpenApiDocument',
       'GET /docs/scalar.js': 'getDocsScript',
       'GET /docs': 'getDocsPage',
@@ -190,16 +195,20 @@ describe('GET /openapi.json, as a client generator reads it', () => {
       min_age: [0, 150],
       max_age: [0, 150],
     }
+    // The feed's own (API.md D1): larger pages, a wait; its `after` is an opaque cursor, a string.
+    const feedBounds: Record<string, [number, number]> = { per_page: [1, 1000], wait: [1, 25] }
     const checked = new Set<string>()
     for (const { name, operation } of operations(document)) {
       for (const { name: parameter, schema } of operation.parameters ?? []) {
-        const expected = bounds[parameter]
+        const feed = name === 'GET /events'
+        const expected = (feed ? feedBounds : bounds)[parameter]
+        if (feed && parameter === 'after') expect(schema.type).toBe('string')
         if (!expected) continue
-        checked.add(parameter)
+        checked.add(feed ? `feed ${parameter}` : parameter)
         expect([schema.type, schema.minimum, schema.maximum], `${name} ${parameter}`).toEqual(['integer', ...expected])
       }
     }
-    expect([...checked].sort()).toEqual(Object.keys(bounds).sort())
+    expect([...checked].sort()).toEqual([...Object.keys(bounds), ...Object.keys(feedBounds).map((p) => `feed ${p}`)].sort())
     const perPage = document.paths['/movies']?.get?.parameters?.find((p) => p.name === 'per_page')
     expect(perPage?.schema.default).toBe(10)
   })

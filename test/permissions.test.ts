@@ -26,6 +26,7 @@ const CASTINGS: Route[] = [
   { method: 'PUT', path: '/movies/:id/actors/:actor_id', permission: 'edit:movies', success: 200, body: { fee: 500 } },
   { method: 'DELETE', path: '/movies/:id/actors/:actor_id', permission: 'edit:movies', success: 200 },
   { method: 'PUT', path: '/movies/:id/actors', permission: 'edit:movies', success: 200, body: { cast: [{ actor_id: 1, fee: 10 }] } },
+  { method: 'GET', path: '/events', permission: 'read:history', success: 200 },
 ]
 
 /**

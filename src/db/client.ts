@@ -7,9 +7,31 @@ import { QUERY_TIMEOUT_MS } from './timeouts.ts'
 
 export type Database = ReturnType<typeof drizzle<typeof schema>>
 
+/** Times a round trip is sent when the history trigger refused its transaction for the feed's order. */
+const FEED_ORDER_ATTEMPTS = 3
+
+/**
+ * Whether the database refused the whole transaction with a serialization
+ * failure, which at read committed only the history trigger raises: a newer
+ * transaction changed the same resource first (migrations/0007). Nothing was
+ * written, so the same request again, under a newer transaction id, is safe.
+ */
+async function refusedForFeedOrder(response: Response) {
+  if (response.status !== 400) return false
+  const body = (await response
+    .clone()
+    .json()
+    .catch(() => undefined)) as { code?: unknown } | undefined
+  return body?.code === '40001'
+}
+
 // Every statement is one HTTPS request (Neon's SQL-over-HTTP), bounded here.
-neonConfig.fetchFunction = (input: RequestInfo, init?: RequestInit) =>
-  fetch(input, { ...init, signal: AbortSignal.timeout(QUERY_TIMEOUT_MS) })
+neonConfig.fetchFunction = async (input: RequestInfo, init?: RequestInit) => {
+  for (let attempt = 1; ; attempt++) {
+    const response = await fetch(input, { ...init, signal: AbortSignal.timeout(QUERY_TIMEOUT_MS) })
+    if (attempt === FEED_ORDER_ATTEMPTS || !(await refusedForFeedOrder(response))) return response
+  }
+}
 
 /** A loopback URL: the only place a local SQL-over-HTTP endpoint may be. */
 function loopbackEndpoint(value: string | undefined): string | undefined {

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm'
 import {
   bigint,
+  boolean,
   check,
   date,
   index,
@@ -95,6 +96,8 @@ export const castings = pgTable(
  * each key has an index, so a history is one index range scan.
  */
 export const EVENT_KEYS = ['actor_id', 'movie_id'] as const
+/** What an event says was done, as the `events_action` constraint allows it. */
+export const EVENT_ACTIONS = ['create', 'update', 'delete', 'restore'] as const
 
 export const events = pgTable(
   'events',
@@ -114,15 +117,34 @@ export const events = pgTable(
     after: jsonb(),
   },
   (t) => [
-    check('events_action', sql`${t.action} in ('create', 'update', 'delete', 'restore')`),
+    check('events_action', sql`${t.action} in (${sql.raw(EVENT_ACTIONS.map((a) => `'${a}'`).join(', '))})`),
     // A resource's history (its own events and its castings') is one index range scan, newest first.
     ...EVENT_KEYS.map((key) => index(`events_${key}_idx`).on(sql`((${t.keys} ->> '${sql.raw(key)}')::integer)`, t.id)),
     // The feed (API.md D1) walks (txid, id), all of it or one resource's.
     index('events_txid_id_idx').on(t.txid, t.id),
     index('events_resource_txid_id_idx').on(t.resource, t.txid, t.id),
+    // One resource's events in feed order: what the trigger checks a new event against (it must come after them in
+    // the feed, or its transaction is retried), and where an as-of read finds the version of a moment (API.md D4).
+    index('events_resource_keys_txid_id_idx').on(t.resource, t.keys, t.txid, t.id),
     // What the hourly upkeep deletes first.
     index('events_at_idx').on(t.at),
   ],
+)
+
+/**
+ * The feed's purge watermark (API.md D1): the last position, in feed order
+ * (txid, id), of the events the hourly upkeep has deleted, written by the
+ * upkeep in the statement that deletes them. A cursor before it has lost
+ * events after it (410); one at or after it has lost nothing. One row at most.
+ */
+export const eventsPurged = pgTable(
+  'events_purged',
+  {
+    singleton: boolean().primaryKey().default(true),
+    txid: bigint({ mode: 'number' }).notNull(),
+    id: bigint({ mode: 'number' }).notNull(),
+  },
+  (t) => [check('events_purged_one_row', sql`${t.singleton}`)],
 )
 
 // Idempotency-Key (API.md C3): stored with the created rows, in their

@@ -32,14 +32,14 @@ const otherSide = (resource: Resource) => {
     and (select count(*) from ${castings} where ${other.key} = ${otherId}) < ${other.most}`
 }
 
-/** An event as the API shows it; `at` in UTC with milliseconds, as JavaScript writes it. */
-const eventJson = sql`json_build_object(
+/** An event as the API shows it; `at` in UTC with milliseconds, as JavaScript writes it. `more`: pairs the feed adds after them. */
+export const eventJson = (more?: SQL) => sql`json_build_object(
   'at', to_char(${events.at} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'by', ${events.by}, 'request_id', ${events.request_id},
   'action', ${events.action}, 'resource', ${events.resource}, ${sql.join(
     EVENT_KEYS.map((key) => sql`${literal(key)}, ${eventKey(key)}`),
     sql`, `,
   )},
-  'before', ${events.before}, 'after', ${events.after})`
+  'before', ${events.before}, 'after', ${events.after}${more ? sql`, ${more}` : sql``})`
 
 /**
  * A page of the resource's events and its castings', newest first, and how
@@ -50,7 +50,7 @@ export function listHistory(db: Database, resource: Resource, id: number, page: 
   return db.execute<{ total: number; history: unknown[] | null }>(sql`
     select (select count(*)::integer from ${events} where ${mine}) as total,
       (select json_agg(event order by id desc) from (
-        select ${events.id} as id, ${eventJson} as event from ${events} where ${mine}
+        select ${events.id} as id, ${eventJson()} as event from ${events} where ${mine}
         order by ${events.id} desc limit ${perPage} offset ${(page - 1) * perPage}
       ) as page) as history`)
 }

@@ -1,6 +1,7 @@
 import { Hono } from 'hono'
 import { createFactory } from 'hono/factory'
 import * as z from 'zod'
+import { asOfRead, withAsOf } from '../as-of.ts'
 import { requirePermission } from '../auth/require-permission.ts'
 import { etagHeader, ifMatch, notModified, whyNothingWritten } from '../conditional.ts'
 import { writtenBy } from '../db/recorded.ts'
@@ -103,11 +104,12 @@ export const read = <R extends DeclaredResource>(resource: R) =>
       success: {
         status: 200,
         description: `The ${resource.one}.`,
-        schema: resource.responses.one,
-        headers: { ETag: `A strong ETag of the ${resource.one}.` },
+        schema: withAsOf(resource.responses.one as z.ZodObject),
+        headers: { ETag: { description: `A strong ETag of the ${resource.one}; none with \`as_of\`.`, optional: true } },
       },
     }),
     requirePermission(resource.permissions.read),
+    asOfRead(resource),
     optionalQuery(resource.getQuery as R['getQuery']),
     pathIds({ id: resource.notFound }),
     notModified(),

@@ -201,6 +201,39 @@ async function healthyStack(contract: Contract, stack: Stack) {
     await go(401, 'POST', `/${plural}/${id}/restore`)
     await go(403, 'POST', `/${plural}/${id}/restore`, bearer(nobody))
   }
+
+  // The change feed (API.md D1); its 410 needs a purge, on the server's stack (feedPastRetention).
+  const page = (await go(200, 'GET', '/events?per_page=5', bearer(producer))).body
+  await go(200, 'GET', `/events?after=${page.next_after}&resource=actor&wait=1`, bearer(producer))
+  await go(400, 'GET', '/events?after=nonsense', bearer(producer))
+  await go(401, 'GET', '/events')
+  await go(403, 'GET', '/events', bearer(nobody))
+
+  // As of a moment (API.md D4), for each resource.
+  for (const { many: plural, include } of registered) {
+    const one = `/${plural}/${ids[plural]}`
+    await go(200, 'GET', `${one}?include=${include.name}&as_of=${new Date().toISOString()}`, bearer(producer))
+    await go(404, 'GET', `${one}?as_of=${new Date(Date.now() - 86_400_000).toISOString()}`, bearer(producer)) // not yet created
+    await go(400, 'GET', `${one}?as_of=yesterday`, bearer(producer))
+    await go(410, 'GET', `${one}?as_of=2000-01-01T00:00:00Z`, bearer(producer))
+  }
+}
+
+/** GET /events from a cursor the upkeep's purge has passed: 410. */
+async function feedPastRetention(contract: Contract, stack: Stack) {
+  const token = await mintDevToken('producer', { folder: stack.dataDir })
+  const go = (status: number, path: string) => expectStatus(contract, status, stack.base, 'GET', path, bearer(token))
+  for (const name of ['Purged', 'Kept']) await expectStatus(contract, 201, stack.base, 'POST', '/actors', sendJson(token, { name, age: 1 }))
+  const first = ((await go(200, '/events?per_page=1')).body.events as { cursor: string }[])[0]!
+  const client = new pg.Client({ connectionString: stack.databaseUrl })
+  await client.connect()
+  try {
+    // What the upkeep writes when it purges (src/scheduled.ts): the last position it deleted.
+    await client.query('insert into events_purged (txid, id) select txid, id from events order by txid desc, id desc limit 1')
+  } finally {
+    await client.end()
+  }
+  await go(410, `/events?after=${first.cursor}`)
 }
 
 /**
@@ -330,6 +363,7 @@ try {
   const server = await startDevServer({ env: { DATABASE_URL: scratch.url } })
   stacks.push(server)
   await keyInProgress(contract, server)
+  await feedPastRetention(contract, server)
 
   // The identity provider unreachable, and so no key cached: every protected route answers 503.
   console.log('\nFaults: the Worker logs each 503 below as an error, as it should.')
