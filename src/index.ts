@@ -42,7 +42,8 @@ for (const path of ['/health', '/events', ...resources.map((resource) => `/${res
 
 // Chained, so the type of `routes` carries every route for `hc<AppType>` (hono/client).
 const routes = app.route('/health', health).route('/actors', actors).route('/movies', movies).route('/', castings).route('/events', feed)
-app.route('/', docs(app))
+// Its document is generated at build time (scripts/assets.ts), from these same routes.
+app.route('/', docs(app, { built: true }))
 
 /** The API's routes, for a typed client: `hc<AppType>(baseUrl)` from `hono/client`. */
 export type AppType = typeof routes

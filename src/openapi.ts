@@ -113,7 +113,7 @@ export const operation = ({ operationId, tag, summary, description, success, err
 
 type ResponseObject = { description: string; headers?: Record<string, unknown>; content?: unknown }
 type OperationObject = { description?: string; 'x-permission'?: string; responses?: Record<string, ResponseObject> }
-type Document = { paths: Record<string, Record<string, OperationObject>>; components?: { schemas?: Record<string, unknown> } }
+export type Document = { paths: Record<string, Record<string, OperationObject>>; components?: { schemas?: Record<string, unknown> } }
 type Route = { method: string; path: string; handler: unknown }
 
 const toOpenAPIPath = (path: string) => path.replace(/:([^/{?]+)/g, '{$1}')
@@ -172,16 +172,21 @@ async function completeDocument(routes: readonly Route[], document: Document): P
   return { ...document, components: { ...document.components, schemas } }
 }
 
+/** The document of `app`: hono-openapi's, completed with every status each route's middleware answers. */
+export async function generateDocument(app: Hono<AppEnv>, options: Partial<GenerateSpecOptions>): Promise<Document> {
+  return completeDocument(app.routes, (await generateSpecs(app, options)) as unknown as Document)
+}
+
 /**
- * GET handler for the document of `app`, built once, on the first request.
- * Its `servers` is the deployment's origin: `PUBLIC_ORIGIN` if set, else the
- * origin this request reached, so a client generated from a deployment's
- * document calls that deployment (a relative `/` fails outside a browser).
+ * GET handler for a document loaded once, on the first request (again after a
+ * failure). Its `servers` is the deployment's origin: `PUBLIC_ORIGIN` if set,
+ * else the origin this request reached, so a client generated from a
+ * deployment's document calls that deployment (a relative `/` fails outside a browser).
  */
-export const openAPIDocument = (app: Hono<AppEnv>, options: Partial<GenerateSpecOptions>) => {
+const serveDocument = (load: (c: Context<AppEnv>) => Promise<Document>) => {
   let document: Promise<Document> | undefined
   return async (c: Context<AppEnv>) => {
-    document ??= generateSpecs(app, options, c).then((generated) => completeDocument(app.routes, generated as unknown as Document))
+    document ??= load(c)
     try {
       const url = c.env.PUBLIC_ORIGIN?.trim().replace(/\/+$/, '') || new URL(c.req.url).origin
       return c.json({ ...(await document), servers: [{ url, description: 'This deployment.' }] })
@@ -191,3 +196,19 @@ export const openAPIDocument = (app: Hono<AppEnv>, options: Partial<GenerateSpec
     }
   }
 }
+
+/** GET handler for the document of `app`, generated on the first request. */
+export const openAPIDocument = (app: Hono<AppEnv>, options: Partial<GenerateSpecOptions>) =>
+  serveDocument(() => generateDocument(app, options))
+
+/**
+ * GET handler for the document written at build time (`generateDocument`, by
+ * scripts/assets.ts), read from the static assets at `path`: the Worker's
+ * bundle holds neither the generator nor the JSON Schema converter.
+ */
+export const builtDocument = (path: string) =>
+  serveDocument(async (c) => {
+    const asset = await c.env.ASSETS.fetch(new URL(path, c.req.url))
+    if (!asset.ok) throw new Error(`the OpenAPI document is not among the static assets (${path}: ${asset.status}); the build writes it`)
+    return asset.json()
+  })

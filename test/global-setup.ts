@@ -2,6 +2,7 @@
 // a fresh database on TEST_DATABASE_URL's server), the local SQL-over-HTTP
 // endpoint in front of it, and a stand-in for Auth0's JWKS endpoint; hands their addresses to the Worker's
 // bindings and to the tests through `provide`.
+import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { createServer, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -9,7 +10,6 @@ import { join } from 'node:path'
 import { exportJWK, generateKeyPair } from 'jose'
 import type { TestProject } from 'vitest/node'
 import { databaseTarget } from '../scripts/lib/dev-vars.ts'
-import { prepareDocsAssets } from '../scripts/lib/docs-assets.ts'
 import { root } from '../scripts/lib/paths.ts'
 import { PGLITE_CONNECTIONS } from '../scripts/lib/pglite.ts'
 import { type EndpointMode, startSqlEndpoint } from '../scripts/lib/sql-endpoint.ts'
@@ -18,7 +18,9 @@ import { startTestDatabaseInBackground } from './node/test-database.ts'
 export const TEST_KID = 'test-key-1'
 
 export default async function setup(project: TestProject) {
-  prepareDocsAssets()
+  // What wrangler.toml's [build] runs before `wrangler dev` and deploys (the plugin does not): the docs
+  // page's script, and /openapi.json generated from the routes as they are now.
+  execFileSync(process.execPath, ['scripts/assets.ts'], { cwd: root, stdio: 'inherit' })
   const teardowns: Array<() => Promise<unknown>> = []
 
   // PGlite starts while the Worker's runtime does (each takes seconds); the

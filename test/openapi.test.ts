@@ -2,6 +2,8 @@ import { env } from 'cloudflare:workers'
 import { describe, expect, inject, it } from 'vitest'
 import { PERMISSIONS } from '../src/auth/permissions'
 import { app } from '../src/index'
+import { generateDocument } from '../src/openapi'
+import { documentOptions } from '../src/routes/docs'
 import { call, callJson } from './helpers'
 import { registered, resourceOf } from './registry'
 
@@ -33,6 +35,11 @@ describe('GET /openapi.json', () => {
     const { status, body } = await callJson<Document>('/openapi.json')
     expect(status).toBe(200)
     expect(body.openapi).toBe('3.1.0')
+  })
+
+  it('is the document of the routes as they are now: the one built before this run is the one the Worker would generate', async () => {
+    const { servers: _, ...served } = await getDocument()
+    expect(served).toEqual(await generateDocument(app, documentOptions))
   })
 
   it('documents every registered route, and nothing else', async () => {
