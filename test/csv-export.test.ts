@@ -93,13 +93,13 @@ describe('GET /actors with Accept: text/csv', () => {
 
   it('answers errors as JSON envelopes whatever Accept says: 401, 403, and 503 when the database is down', async () => {
     const noToken = await call('/actors', { headers: CSV })
-    expect([noToken.status, noToken.headers.get('Content-Type'), (await noToken.json()).message]).toEqual([
+    expect([noToken.status, noToken.headers.get('Content-Type'), ((await noToken.json()) as { message: string }).message]).toEqual([
       401,
       'application/json',
       'Authorization header is expected.',
     ])
     const forbidden = await call('/actors', { token: await tokenFor(null, { permissions: [] }), headers: CSV })
-    expect([forbidden.status, (await forbidden.json()).message]).toEqual([403, 'Permission not found.'])
+    expect([forbidden.status, ((await forbidden.json()) as { message: string }).message]).toEqual([403, 'Permission not found.'])
     const token = await producer()
     await setDatabase('down')
     const down = await call('/actors', { token, headers: CSV })
