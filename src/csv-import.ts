@@ -7,16 +7,13 @@ import type { AppEnv } from './env.ts'
 import { ApiError } from './errors.ts'
 import { answeredBy, answers, documentedBody } from './openapi.ts'
 import type { DeclaredResource } from './resources/declare.ts'
+import { MAX_CSV_BYTES, MAX_CSV_ROWS } from './schemas/limits.ts'
 import { jsonBodies, oneOrMany } from './validation.ts'
 
 // Import (API.md D3): a create's body may be CSV, a header row naming the
 // create's fields and up to 5,000 rows, created as one bulk create (C2). The
 // cells are text; how each becomes the value zod checks follows from the
 // declaration, so a resource added gets its import with no code of its own.
-
-/** API.md D3: the most bytes and data rows one file may hold. */
-export const MAX_CSV_BYTES = 1024 * 1024
-export const MAX_CSV_ROWS = 5000
 
 const INVALID_CSV = 'request does not contain a valid CSV body.'
 const NOT_UTF8 = 'a CSV body must be UTF-8.'

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { parseCsv } from '../src/csv'
 import { castings } from '../src/db/schema'
-import { EXPORT_CHUNK_ROWS } from '../src/queries/rows'
+import { EXPORT_CHUNK_ROWS } from '../src/schemas/limits'
 import { call, callJson, countedByEndpoint, insertActors, insertMovies, producer, setDatabase, tokenFor, withDb } from './helpers'
 
 // API.md D3, export: `Accept: text/csv` on the lists answers every matching row as RFC 4180 CSV, streamed in

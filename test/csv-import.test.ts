@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { MAX_CSV_ROWS } from '../src/csv-import'
 import { actors, movies } from '../src/db/schema'
+import { MAX_CSV_ROWS } from '../src/schemas/limits'
 import { call, callJson, countedByEndpoint, fetchWorker, producer, withDb } from './helpers'
 
 // API.md D3, import: `Content-Type: text/csv` on POST /actors and /movies creates every row, in file order, or

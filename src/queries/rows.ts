@@ -1,6 +1,7 @@
 import { and, asc, eq, gt, lt, type SQL, sql } from 'drizzle-orm'
 import type { Database } from '../db/client.ts'
 import type { DeclaredResource } from '../resources/declare.ts'
+import { EXPORT_CHUNK_ROWS } from '../schemas/limits.ts'
 import type { Paging, Sort } from '../schemas/listing.ts'
 import { contentHash } from './changes.ts'
 import { cursorPage, numberedPage, offsetOf, ordering } from './listing.ts'
@@ -46,13 +47,6 @@ export async function getRow(db: Database, resource: DeclaredResource, id: numbe
     .where(eq(resource.fields.id, id))
   return row as (Record<string, unknown> & { etag: string }) | undefined
 }
-
-/**
- * Rows per statement of an export: each answer stays far below Neon's 10 MiB
- * (at the worst, 1,000 movies whose titles are 200 control characters, each 7
- * bytes on the wire, about 1.4 MB), and the Worker holds about one chunk.
- */
-export const EXPORT_CHUNK_ROWS = 1000
 
 /**
  * Every row matching the filters, in the order of `sort` (ties by id), as
