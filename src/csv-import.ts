@@ -145,26 +145,17 @@ export function createBodies<R extends DeclaredResource>(resource: R) {
   const example = (resource.schema.meta()?.example ?? {}) as Record<string, unknown>
   const media = {
     'text/csv': {
-      description: [
-        `A header row naming the create's fields in any order (${fields.map((f) => `\`${f}\``).join(', ')}; an \`id\` column is ignored), then 1 to ${MAX_CSV_ROWS} rows, at most ${MAX_CSV_BYTES / 1024 / 1024} MiB, UTF-8:`,
-        `created in file order, all or none, and answered as an array create. An empty cell of an optional field takes its default; a leading \`'\` before \`=\`, \`+\`, \`-\`, \`@\`, tab, CR or LF is removed, as export adds it.`,
-      ].join(' '),
+      description: `A header row of the create's fields (\`id\` ignored), then up to ${MAX_CSV_ROWS} rows (1 MiB): created as an array is.`,
       example: csvHeader(fields) + csvRecord(example, fields),
     },
   }
   return answers(documentedBody(middleware, oneOrMany(resource.create), { required: true, media }), [
     ...answeredBy(json),
-    {
-      status: 400,
-      description: `A CSV body is empty (\`${INVALID_CSV}\`), not UTF-8 (\`${NOT_UTF8}\`), or malformed (\`row 3: a quoted field is not closed.\`).`,
-    },
-    {
-      status: 413,
-      description: `A CSV body is over ${MAX_CSV_BYTES / 1024 / 1024} MiB.`,
-    },
+    { status: 400, description: 'A CSV body is empty, not UTF-8 or malformed.' },
+    { status: 413, description: 'A CSV body is over 1 MiB.' },
     {
       status: 422,
-      description: `In a CSV body: a column the create does not take (\`unexpected field: <name>.\`), a column without a name or named twice, no rows (\`${NO_ROWS}\`), over ${MAX_CSV_ROWS} (\`${TOO_MANY_ROWS}\`), or a row's first problem with its spreadsheet row number, the header being row 1 (\`row 7: age must be an integer between 0 and 150.\`, \`row 5: ${MORE_CELLS}\`).`,
+      description: `CSV: a bad column, no rows, over ${MAX_CSV_ROWS} (\`${TOO_MANY_ROWS}\`), or a row's problem (\`row 7: …\`; the header is row 1).`,
     },
   ]) as unknown as typeof json
 }

@@ -56,12 +56,12 @@ export const list = <R extends DeclaredResource>(resource: R) =>
   factory.createHandlers(
     operation({
       ...named(resource, `list${resource.Name}s`, `List ${resource.many}`),
-      description: `Filters, sort, page size, and \`page\` or the keyset cursor \`after\` (a page read with \`after\` carries \`next_after\` and no \`total\`); \`include=${resource.include.name}\` embeds each ${resource.one}'s ${resource.include.name}. With \`Accept: text/csv\`, every ${resource.one} that matches the filters, in the order of \`sort\`, as the file \`${resource.many}.csv\`, streamed as it is read; \`page\`, \`per_page\`, \`after\` and \`include\` are refused.`,
+      description: `Filters, sort, page size, and \`page\` or the keyset cursor \`after\` (a page read with \`after\` carries \`next_after\` and no \`total\`); \`include=${resource.include.name}\` embeds each ${resource.one}'s ${resource.include.name}. \`Accept: text/csv\`: every match, as \`${resource.many}.csv\`.`,
       success: {
         status: 200,
-        description: `A page of ${resource.many}; or, as CSV, all that match.`,
+        description: `A page of ${resource.many}.`,
         schema: resource.responses.list,
-        alternatives: csvDocumented(`every ${resource.one} that matches, in the order of \`sort\``, columnsOf(resource.schema)),
+        alternatives: csvDocumented(columnsOf(resource.schema)),
         headers: { 'Content-Disposition': CONTENT_DISPOSITION },
       },
       errors: { 404: `No ${resource.many} on this page (\`no ${resource.many} found in database.\`).` },
@@ -89,7 +89,7 @@ export const create = <R extends DeclaredResource>(resource: R) => {
     operation({
       ...named(resource, `create${resource.Name}`, `Create ${resource.a}, or up to 100 at once`),
       description:
-        'An array of up to 100 creates them all or none, and answers them in input order, without `Location`. So does a CSV file (`Content-Type: text/csv`) of up to 5,000 rows, in file order; its errors name the spreadsheet row (the header is row 1).',
+        'An array of up to 100 creates them all or none, and answers them in input order, without `Location`; so does a CSV file.',
       success: {
         status: 201,
         description: 'Created.',
@@ -250,12 +250,11 @@ export const related = <R extends DeclaredResource>(resource: R) =>
       operationId: resource.include.operationId,
       tag: 'Castings',
       summary: resource.include.summary,
-      description: `With \`Accept: text/csv\`, the same list as the file \`${resource.one}-<id>-${resource.include.name}.csv\`.`,
       success: {
         status: 200,
         description: capitalized(resource.include.description),
         schema: resource.responses.related,
-        alternatives: csvDocumented(resource.include.description.replace(/\.$/, ''), columnsOf(resource.include.items)),
+        alternatives: csvDocumented(columnsOf(resource.include.items)),
         headers: { 'Content-Disposition': CONTENT_DISPOSITION },
       },
     }),
