@@ -48,10 +48,30 @@ export function answers<M extends MiddlewareHandler>(middleware: M, list: readon
 
 const json = (schema: z.ZodType) => ({ 'application/json': { schema: resolver(schema) } })
 
-/** Marks a body validator with its schema, and whether the body may be absent (hono-openapi's own marker always says required). */
-export function documentedBody<M extends MiddlewareHandler>(middleware: M, schema: z.ZodType, { required }: { required: boolean }): M {
-  return Object.assign(middleware, { [uniqueSymbol]: { spec: { requestBody: { required, content: json(schema) } } } })
+/** A body or an answer that is text of some media type (CSV), as the document shows it: a string, described, with an example. */
+export type TextMedia = { description: string; example: string }
+const textContent = (media: Record<string, TextMedia>) =>
+  Object.fromEntries(
+    Object.entries(media).map(([type, { description, example }]) => [type, { schema: { type: 'string' as const, description }, example }]),
+  )
+
+/**
+ * Marks a body validator with its schema, and whether the body may be absent
+ * (hono-openapi's own marker always says required); `media`: the other types
+ * it reads (`text/csv`), each as text.
+ */
+export function documentedBody<M extends MiddlewareHandler>(
+  middleware: M,
+  schema: z.ZodType,
+  { required, media = {} }: { required: boolean; media?: Record<string, TextMedia> },
+): M {
+  return Object.assign(middleware, {
+    [uniqueSymbol]: { spec: { requestBody: { required, content: { ...json(schema), ...textContent(media) } } } },
+  })
 }
+
+/** The statuses a middleware marked with `answers` answers: a middleware that wraps another documents them as its own. */
+export const answeredBy = (middleware: MiddlewareHandler): readonly Answer[] => (middleware as Answering)[ANSWERS] ?? []
 
 const ERROR_REF = { $ref: '#/components/schemas/ErrorEnvelope' }
 
@@ -61,6 +81,8 @@ type Success = {
   /** The JSON body; or, with `media`, none: the body is text of that type (HTML, a script). */
   schema?: z.ZodType
   media?: string
+  /** Besides the JSON body, the same answer as text of other types, chosen by `Accept` (`text/csv`: API.md D3). */
+  alternatives?: Record<string, TextMedia>
   headers?: Record<string, Header>
 }
 type Operation = {
@@ -92,10 +114,14 @@ const headerObjects = (headers: Record<string, Header> = {}) =>
   )
 
 /** A success answer as the document shows it: its headers, and its body (JSON, or text of a media type). */
-const successResponse = ({ description, headers, schema, media }: Success) => ({
+const successResponse = ({ description, headers, schema, media, alternatives = {} }: Success) => ({
   description,
   ...(headers ? { headers: headerObjects(headers) } : {}),
-  ...(media ? { content: { [media]: { schema: { type: 'string' as const } } } } : schema ? { content: json(schema) } : {}),
+  ...(media
+    ? { content: { [media]: { schema: { type: 'string' as const } } } }
+    : schema
+      ? { content: { ...json(schema), ...textContent(alternatives) } }
+      : {}),
 })
 
 /** One route's description: its name, and what its handler answers when it works and when it does not. */

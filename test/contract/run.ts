@@ -91,9 +91,19 @@ async function healthyStack(contract: Contract, stack: Stack) {
     await go(201, 'POST', collection, sendJson(producer, [next(), next()]))
     await go(422, 'POST', collection, sendJson(producer, [next(), { ...next(), ...invalid }]))
     await go(400, 'POST', collection, sendJson(producer, []))
+    // A CSV file (API.md D3): created as an array is; an empty body, over 1 MiB, a row with a cell too many.
+    const csv = { Authorization: `Bearer ${producer}`, 'Content-Type': 'text/csv' }
+    const header = Object.keys(create).join(',')
+    const row = Object.values(create).join(',')
+    await go(201, 'POST', collection, { headers: csv, body: `${header}\r\n${row}\r\n${row}\r\n` })
+    await go(400, 'POST', collection, { headers: csv, body: '' })
+    await go(413, 'POST', collection, { headers: csv, body: `${header}\r\n${'x'.repeat(1024 * 1024)}` })
+    await go(422, 'POST', collection, { headers: csv, body: `${header}\r\n${row},more\r\n` })
 
     await go(200, 'GET', collection, bearer(producer))
     await go(200, 'GET', `${collection}?after=0`, bearer(producer)) // a cursor page: next_after, no total
+    await go(200, 'GET', `${collection}?sort=-id`, bearer(producer, { Accept: 'text/csv' })) // every row, as CSV
+    await go(400, 'GET', `${collection}?per_page=5`, bearer(producer, { Accept: 'text/csv' }))
     await go(200, 'GET', `${collection}?include=${include}`, bearer(producer))
     await go(400, 'GET', `${collection}?include=everything`, bearer(producer))
     await go(400, 'GET', `${collection}?page=0`, bearer(producer))
@@ -148,6 +158,7 @@ async function healthyStack(contract: Contract, stack: Stack) {
   for (const { many } of registered) {
     const [path, absent, invalid] = [ids[many], ABSENT, 'abc'].map((id) => relatedPath(contract, many).replace('{id}', String(id)))
     await go(200, 'GET', path!, bearer(producer))
+    await go(200, 'GET', path!, bearer(producer, { Accept: 'text/csv' }))
     await go(404, 'GET', absent!, bearer(producer))
     await go(404, 'GET', invalid!, bearer(producer))
     await go(401, 'GET', path!)
