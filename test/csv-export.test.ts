@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { parseCsv } from '../src/csv'
 import { castings } from '../src/db/schema'
@@ -109,7 +110,10 @@ describe('GET /actors with Accept: text/csv', () => {
   })
 
   it('breaks the stream off, never ends it as a whole file, when the database fails after the first chunk', async () => {
-    await numberedActors(EXPORT_CHUNK_ROWS + 10)
+    // Twenty chunks: the runtime pipes the answer on as it is read, so the walk must outlast the switch to 'down'.
+    await withDb((db) =>
+      db.execute(sql`insert into actors (name, age) select 'Actor ' || n, 40 from generate_series(1, ${EXPORT_CHUNK_ROWS * 20}) n`),
+    )
     const response = await call('/actors', { token: await producer(), headers: CSV })
     expect(response.status).toBe(200)
     await setDatabase('down')
@@ -164,5 +168,42 @@ describe('GET /movies/:id/actors and GET /actors/:id/movies with Accept: text/cs
     const { response, text } = await exported('/movies/7/actors')
     expect(response.status).toBe(404)
     expect(JSON.parse(text)).toEqual({ success: false, error: 404, message: 'Movie with id 7 not found in database.' })
+  })
+})
+
+describe('GET /events with Accept: text/csv', () => {
+  it('answers every event from after on as events.csv, before and after as JSON text, an empty cell for null', async () => {
+    const token = await producer()
+    await callJson('/actors', { method: 'POST', token, body: { name: 'Ada', age: 36 } })
+    await callJson('/actors/1', { method: 'PATCH', token, body: { age: 37 } })
+    await callJson('/movies', { method: 'POST', token, body: { title: '=cmd', release_date: '2020-01-01' } })
+    const json = await callJson<{ events: { cursor: string; type: string }[] }>('/events', { token })
+    const { response, text } = await exported('/events')
+    expect(response.status).toBe(200)
+    expect(response.headers.get('Content-Disposition')).toBe('attachment; filename="events.csv"')
+    const [header, ...rows] = parseCsv(text)
+    expect(header).toEqual(['at', 'by', 'request_id', 'action', 'resource', 'actor_id', 'movie_id', 'before', 'after', 'type', 'cursor'])
+    expect(rows.map((row) => row[header!.indexOf('cursor')])).toEqual(json.body.events.map((event) => event.cursor))
+    const [created, updated, movie] = rows
+    expect([created![header!.indexOf('before')], JSON.parse(created![header!.indexOf('after')]!)]).toEqual([
+      '',
+      { id: 1, name: 'Ada', age: 36, gender: 'Other' },
+    ])
+    expect(JSON.parse(updated![header!.indexOf('before')]!)).toMatchObject({ age: 36 })
+    // A JSON text starts with `{`, no formula; the type and ids are as the JSON feed has them.
+    expect([movie![header!.indexOf('type')], movie![header!.indexOf('movie_id')], movie![header!.indexOf('actor_id')]]).toEqual([
+      'movie.created',
+      '1',
+      '',
+    ])
+    // `after` is where the export starts; paging is the export's own, so per_page and wait are refused.
+    const rest = await exported(`/events?after=${json.body.events[0]!.cursor}`)
+    expect(parseCsv(rest.text)).toHaveLength(3)
+    for (const param of ['per_page=5', 'wait=1']) {
+      const refused = await callJson(`/events?${param}`, { token, headers: CSV })
+      expect([refused.status, refused.body.message]).toEqual([400, `${param.split('=')[0]} must be absent with Accept: text/csv.`])
+    }
+    const bad = await callJson('/events?after=nonsense', { token, headers: CSV })
+    expect([bad.status, bad.body.message]).toEqual([400, 'after must be a cursor from next_after.'])
   })
 })
