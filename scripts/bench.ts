@@ -14,12 +14,14 @@ import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
 import type { Role } from '../src/auth/permissions.ts'
+import { encodeCursor } from '../src/feed-cursor.ts'
 import { buildProductionBundle } from './lib/bundle.ts'
 import { mintDevToken } from './lib/dev-issuer.ts'
 import { freePort, waitForHealth } from './lib/dev-server.ts'
 import { type DevStack, startDevStack } from './lib/dev-stack.ts'
 import type { LoadOptions, LoadResult } from './lib/load-generator.ts'
 import { root } from './lib/paths.ts'
+import { retentionBench } from './lib/retention-bench.ts'
 import { insertSampleActors } from './lib/sample-data.ts'
 import { createScratchDatabase } from './lib/scratch-database.ts'
 
@@ -47,6 +49,7 @@ const SUBJECTS = 64
 const DISTANCE_SAMPLES = quick ? 15 : 40
 const GROWTH_SIZES = [1_000, quick ? 100_000 : 1_000_000] as const
 const GROWTH_ROUNDS = quick ? 5 : 15
+const FEED_SIZES = [1_000, 1_000_000] as const
 
 // --- a scratch database on the server, and the stack in front of it --------
 
@@ -470,7 +473,119 @@ try {
     }),
   )
 
+  // --- feed ---------------------------------------------------------------------
+  // GET /events (API.md D1) on as many events as actors above: the events are topped up by a direct
+  // insert in the arranging session, not through the API. A page from the middle of the walk should
+  // cost the same on both (one range scan of events_txid_id_idx); then how soon a waiting request
+  // wakes after a commit, and how often it asks the database while it waits.
+  // Events are cheap to insert (no trigger on them): a million even with --quick.
+  const [fewFeed, manyFeed] = FEED_SIZES
+  console.log(
+    `\n## Feed: GET /events?per_page=100 from the middle of the walk, on ${fewFeed} and on ${manyFeed} events, median of ${GROWTH_ROUNDS}`,
+  )
+  const middles: string[] = []
+  for (const [url, target] of [
+    [benchDb.url, fewFeed],
+    [largeDb.url, manyFeed],
+  ] as const) {
+    const arranging = new pg.Pool({ connectionString: url, max: 1, options: '-c statement_timeout=0' })
+    arranging.on('error', () => {})
+    // Exactly `target` events, all written here; ten to a transaction id (older ones), as a busy feed has them.
+    await arranging.query('truncate events')
+    await arranging.query(
+      `insert into events (txid, action, resource, keys, before, after)
+       select greatest(1, txid_current() - ($1::int - i) / 10), 'update', 'actor', jsonb_build_object('actor_id', i % 1000 + 1),
+         '{"id": 1, "name": "A", "age": 30, "gender": "Other"}', '{"id": 1, "name": "A", "age": 31, "gender": "Other"}'
+       from generate_series(1, $1::int) as i`,
+      [target],
+    )
+    await arranging.query('vacuum analyze events')
+    const { rows } = await arranging.query<{ txid: string; id: string; count: string }>(
+      'select txid::text, id::text, (select count(*) from events)::text as count from events order by txid, id offset (select count(*) / 2 from events) limit 1',
+    )
+    console.log(`${rows[0]!.count} events`)
+    middles.push(encodeCursor(rows[0]!))
+    await arranging.end()
+  }
+  const feedSamples = tables.map(() => [] as number[])
+  const feedStatuses = new Set<number>()
+  const timedFeed = async (t: number) => {
+    const started = performance.now()
+    const response = await fetch(`${tables[t]!.base}/events?per_page=100&after=${middles[t]}`, { headers: auth(tokenOf('producer')) })
+    await response.arrayBuffer()
+    feedStatuses.add(response.status)
+    return performance.now() - started
+  }
+  for (const t of [0, 1]) await timedFeed(t) // warm
+  for (let round = 0; round < GROWTH_ROUNDS; round++) for (const t of round % 2 ? [1, 0] : [0, 1]) feedSamples[t]!.push(await timedFeed(t))
+  const [fewEvents, manyEvents] = feedSamples.map(median)
+  table(
+    ['request', `${fewFeed} events, ms`, `${manyFeed} events, ms`, 'ratio', 'statuses'],
+    [
+      [
+        'GET /events?per_page=100&after=<middle>',
+        fewEvents!.toFixed(1),
+        manyEvents!.toFixed(1),
+        `${(manyEvents! / fewEvents!).toFixed(2)}×`,
+        [...feedStatuses].join(', '),
+      ],
+    ],
+  )
+
+  // Long polling: a reader waits at the end of the feed; an actor is created 1.5 s later.
+  const WAKE_SAMPLES = quick ? 3 : 8
+  const wakeUps: number[] = []
+  const wakeUpsBound: number[] = []
+  const perSecond: number[] = []
+  for (let sample = 0; sample < WAKE_SAMPLES; sample++) {
+    const token = tokenOf('producer')
+    const end = (await (await fetch(`${base}/events?per_page=1000&after=${middles[0]}`, { headers: auth(token) })).json()) as {
+      next_after: string
+    }
+    let last = end.next_after
+    for (;;) {
+      const page = (await (await fetch(`${base}/events?per_page=1000&after=${last}`, { headers: auth(token) })).json()) as {
+        events: unknown[]
+        next_after: string
+      }
+      last = page.next_after
+      if (page.events.length === 0) break
+    }
+    endpoint.stats(true)
+    const waitStarted = performance.now()
+    let answered = 0
+    const waiting = fetch(`${base}/events?wait=10&after=${last}`, { headers: auth(token) }).then(async (response) => {
+      await response.arrayBuffer()
+      answered = performance.now()
+    })
+    await new Promise((resolve) => setTimeout(resolve, 1_500))
+    const { statements: whileWaiting } = endpoint.stats(true)
+    perSecond.push(whileWaiting / ((performance.now() - waitStarted) / 1000))
+    const writing = performance.now()
+    const created = await fetch(`${base}/actors`, {
+      method: 'POST',
+      headers: { ...auth(token), 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: 'Wake', age: 1 }),
+    })
+    await created.arrayBuffer()
+    const committed = performance.now()
+    await waiting
+    // The commit is somewhere between the POST's start and its answer: the wake-up is between these two.
+    wakeUps.push(answered - committed)
+    wakeUpsBound.push(answered - writing)
+  }
+  table(
+    ['long poll (wait=10)', 'median', 'max'],
+    [
+      ['wake-up after the write answered, ms', median(wakeUps).toFixed(0), Math.max(...wakeUps).toFixed(0)],
+      ['wake-up after the write was sent, ms (an upper bound)', median(wakeUpsBound).toFixed(0), Math.max(...wakeUpsBound).toFixed(0)],
+      ['statements per second while waiting', median(perSecond).toFixed(2), Math.max(...perSecond).toFixed(2)],
+    ],
+  )
+
   // --- bundle -------------------------------------------------------------------
+  await retentionBench({ server: SERVER, quick })
+
   console.log('\n## Bundle: wrangler deploy --dry-run --env production (npm run size says where the bytes go)')
   const outdir = mkdtempSync(join(tmpdir(), 'casting-bundle-'))
   try {

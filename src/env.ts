@@ -38,5 +38,7 @@ export type AppEnv = {
     ifMatch?: IfMatch
     /** The request's `Idempotency-Key`, unquoted; set by the `idempotencyKey` middleware on creates. */
     idempotencyKey?: string
+    /** Whether the answer is CSV (`Accept: text/csv`, API.md D3); set by `csvAccepted` on the routes that export. */
+    csv?: boolean
   }
 }

@@ -42,7 +42,7 @@ app.use(async (c, next) => {
 const database = answers(withDatabase, [
   { status: 503, description: 'The database does not answer.', headers: { 'Retry-After': 'Seconds to wait before retrying.' } },
 ])
-for (const path of ['/health', ...resources.map((resource) => `/${resource.many}/*`), '/events', '/webhooks', '/webhooks/*']) {
+for (const path of ['/health', '/events', ...resources.map((resource) => `/${resource.many}/*`), '/webhooks', '/webhooks/*']) {
   app.use(path, database)
 }
 // Every write to the record tells the webhook dispatcher, through the queue, after the response.
@@ -56,7 +56,8 @@ const routes = app
   .route('/', castings)
   .route('/events', feed)
   .route('/webhooks', webhookRoutes)
-app.route('/', docs(app))
+// Its document is generated at build time (scripts/assets.ts), from these same routes.
+app.route('/', docs(app, { built: true }))
 
 /** The API's routes, for a typed client: `hc<AppType>(baseUrl)` from `hono/client`. */
 export type AppType = typeof routes

@@ -48,10 +48,30 @@ export function answers<M extends MiddlewareHandler>(middleware: M, list: readon
 
 const json = (schema: z.ZodType) => ({ 'application/json': { schema: resolver(schema) } })
 
-/** Marks a body validator with its schema, and whether the body may be absent (hono-openapi's own marker always says required). */
-export function documentedBody<M extends MiddlewareHandler>(middleware: M, schema: z.ZodType, { required }: { required: boolean }): M {
-  return Object.assign(middleware, { [uniqueSymbol]: { spec: { requestBody: { required, content: json(schema) } } } })
+/** A body or an answer that is text of some media type (CSV), as the document shows it: a string, described, with an example. */
+export type TextMedia = { description: string; example: string }
+const textContent = (media: Record<string, TextMedia>) =>
+  Object.fromEntries(
+    Object.entries(media).map(([type, { description, example }]) => [type, { schema: { type: 'string' as const, description }, example }]),
+  )
+
+/**
+ * Marks a body validator with its schema, and whether the body may be absent
+ * (hono-openapi's own marker always says required); `media`: the other types
+ * it reads (`text/csv`), each as text.
+ */
+export function documentedBody<M extends MiddlewareHandler>(
+  middleware: M,
+  schema: z.ZodType,
+  { required, media = {} }: { required: boolean; media?: Record<string, TextMedia> },
+): M {
+  return Object.assign(middleware, {
+    [uniqueSymbol]: { spec: { requestBody: { required, content: { ...json(schema), ...textContent(media) } } } },
+  })
 }
+
+/** The statuses a middleware marked with `answers` answers: a middleware that wraps another documents them as its own. */
+export const answeredBy = (middleware: MiddlewareHandler): readonly Answer[] => (middleware as Answering)[ANSWERS] ?? []
 
 const ERROR_REF = { $ref: '#/components/schemas/ErrorEnvelope' }
 
@@ -61,6 +81,8 @@ type Success = {
   /** The JSON body; or, with `media`, none: the body is text of that type (HTML, a script). */
   schema?: z.ZodType
   media?: string
+  /** Besides the JSON body, the same answer as text of other types, chosen by `Accept` (`text/csv`: API.md D3). */
+  alternatives?: Record<string, TextMedia>
   headers?: Record<string, Header>
 }
 type Operation = {
@@ -92,10 +114,14 @@ const headerObjects = (headers: Record<string, Header> = {}) =>
   )
 
 /** A success answer as the document shows it: its headers, and its body (JSON, or text of a media type). */
-const successResponse = ({ description, headers, schema, media }: Success) => ({
+const successResponse = ({ description, headers, schema, media, alternatives = {} }: Success) => ({
   description,
   ...(headers ? { headers: headerObjects(headers) } : {}),
-  ...(media ? { content: { [media]: { schema: { type: 'string' as const } } } } : schema ? { content: json(schema) } : {}),
+  ...(media
+    ? { content: { [media]: { schema: { type: 'string' as const } } } }
+    : schema
+      ? { content: { ...json(schema), ...textContent(alternatives) } }
+      : {}),
 })
 
 /** One route's description: its name, and what its handler answers when it works and when it does not. */
@@ -113,7 +139,7 @@ export const operation = ({ operationId, tag, summary, description, success, err
 
 type ResponseObject = { description: string; headers?: Record<string, unknown>; content?: unknown }
 type OperationObject = { description?: string; 'x-permission'?: string; responses?: Record<string, ResponseObject> }
-type Document = { paths: Record<string, Record<string, OperationObject>>; components?: { schemas?: Record<string, unknown> } }
+export type Document = { paths: Record<string, Record<string, OperationObject>>; components?: { schemas?: Record<string, unknown> } }
 type Route = { method: string; path: string; handler: unknown }
 
 const toOpenAPIPath = (path: string) => path.replace(/:([^/{?]+)/g, '{$1}')
@@ -172,16 +198,21 @@ async function completeDocument(routes: readonly Route[], document: Document): P
   return { ...document, components: { ...document.components, schemas } }
 }
 
+/** The document of `app`: hono-openapi's, completed with every status each route's middleware answers. */
+export async function generateDocument(app: Hono<AppEnv>, options: Partial<GenerateSpecOptions>): Promise<Document> {
+  return completeDocument(app.routes, (await generateSpecs(app, options)) as unknown as Document)
+}
+
 /**
- * GET handler for the document of `app`, built once, on the first request.
- * Its `servers` is the deployment's origin: `PUBLIC_ORIGIN` if set, else the
- * origin this request reached, so a client generated from a deployment's
- * document calls that deployment (a relative `/` fails outside a browser).
+ * GET handler for a document loaded once, on the first request (again after a
+ * failure). Its `servers` is the deployment's origin: `PUBLIC_ORIGIN` if set,
+ * else the origin this request reached, so a client generated from a
+ * deployment's document calls that deployment (a relative `/` fails outside a browser).
  */
-export const openAPIDocument = (app: Hono<AppEnv>, options: Partial<GenerateSpecOptions>) => {
+const serveDocument = (load: (c: Context<AppEnv>) => Promise<Document>) => {
   let document: Promise<Document> | undefined
   return async (c: Context<AppEnv>) => {
-    document ??= generateSpecs(app, options, c).then((generated) => completeDocument(app.routes, generated as unknown as Document))
+    document ??= load(c)
     try {
       const url = c.env.PUBLIC_ORIGIN?.trim().replace(/\/+$/, '') || new URL(c.req.url).origin
       return c.json({ ...(await document), servers: [{ url, description: 'This deployment.' }] })
@@ -191,3 +222,19 @@ export const openAPIDocument = (app: Hono<AppEnv>, options: Partial<GenerateSpec
     }
   }
 }
+
+/** GET handler for the document of `app`, generated on the first request. */
+export const openAPIDocument = (app: Hono<AppEnv>, options: Partial<GenerateSpecOptions>) =>
+  serveDocument(() => generateDocument(app, options))
+
+/**
+ * GET handler for the document written at build time (`generateDocument`, by
+ * scripts/assets.ts), read from the static assets at `path`: the Worker's
+ * bundle holds neither the generator nor the JSON Schema converter.
+ */
+export const builtDocument = (path: string) =>
+  serveDocument(async (c) => {
+    const asset = await c.env.ASSETS.fetch(new URL(path, c.req.url))
+    if (!asset.ok) throw new Error(`the OpenAPI document is not among the static assets (${path}: ${asset.status}); the build writes it`)
+    return asset.json()
+  })

@@ -2,20 +2,24 @@ import { eq, getTableColumns } from 'drizzle-orm'
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core'
 import { describe, expect, it } from 'vitest'
 import type * as z from 'zod'
-import { actorFields, castingFields, movieFields } from '../src/db/fields'
+import { type actorFields, castingFields, type movieFields } from '../src/db/fields'
 import { actors, castings, movies } from '../src/db/schema'
-import { actorSchema } from '../src/schemas/actors'
 import { castingSchema } from '../src/schemas/castings'
-import { movieSchema } from '../src/schemas/movies'
 import { call, insertActors, insertMovies, producer, withDb } from './helpers'
+import { registered } from './registry'
 
 // src/db/fields.ts is the one list of a resource's fields. These tests fail
 // while a column of a table, or a key of a response schema, is not in it, and
 // while a field does not move the resource's ETag.
 
+// Every registered resource (src/resources/index.ts), and castings.
 const resources: [string, PgTable, Record<string, PgColumn>, z.ZodObject][] = [
-  ['actors', actors, actorFields, actorSchema],
-  ['movies', movies, movieFields, movieSchema],
+  ...registered.map(({ many, table, fields, schema }): [string, PgTable, Record<string, PgColumn>, z.ZodObject] => [
+    many,
+    table,
+    fields,
+    schema,
+  ]),
   ['castings', castings, castingFields, castingSchema],
 ]
 

@@ -2,12 +2,14 @@ import { sql } from 'drizzle-orm'
 import fc from 'fast-check'
 import { generateKeyPair } from 'jose'
 import { describe, expect, inject, it } from 'vitest'
+import * as z from 'zod'
 import type { Database as Db } from '../src/db/client'
-import { actorFields, castingFields, movieFields } from '../src/db/fields'
-import { actors, castings, events, movies } from '../src/db/schema'
+import { castingFields } from '../src/db/fields'
+import { castings, events } from '../src/db/schema'
 import { app } from '../src/index'
 import { contentHash } from '../src/queries/changes'
 import { fetchWorker, tokenFor, withDb } from './helpers'
+import { registered, resourceOf } from './registry'
 
 // Property-based fuzzing over every route: whatever arrives, the answer is
 // never a 500 (nor a 503 while the database is up), every error is exactly the
@@ -24,8 +26,9 @@ const RUNS = 500
 const MIN_BATCH = 10
 const MAX_BATCH = 11
 
-const SEEDED_ACTORS = 12
-const SEEDED_MOVIES = 8
+/** Rows of each resource before the first request, and castings (movie i, actor i). */
+const SEEDED_ROWS = 12
+const SEEDED_CASTINGS = 8
 
 // ---- what a request is made of -------------------------------------------
 
@@ -92,12 +95,14 @@ const edgeText = fc.constantFrom(
   'a'.repeat(200),
   'a'.repeat(201),
   'x'.repeat(2_000),
+  // Every resource's sorts, either way, and what it embeds.
+  ...new Set(registered.flatMap(({ sorts, include }) => [...sorts.flatMap((sort) => [sort, `-${sort}`]), include.name])),
 )
 
 const text = fc.oneof(edgeText, fc.string({ maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 20 }))
 
 const idSegment = fc.oneof(
-  { weight: 6, arbitrary: fc.integer({ min: 1, max: SEEDED_ACTORS + 4 }).map(String) },
+  { weight: 6, arbitrary: fc.integer({ min: 1, max: SEEDED_ROWS + 4 }).map(String) },
   { weight: 2, arbitrary: edgeText.map(encodeURIComponent) },
   { weight: 1, arbitrary: fc.string({ maxLength: 80 }).map(encodeURIComponent) },
 )
@@ -140,19 +145,7 @@ const target = fc.oneof(
 )
 
 const QUERY_KEYS = [
-  'page',
-  'per_page',
-  'after',
-  'sort',
-  'q',
-  'gender',
-  'min_age',
-  'max_age',
-  'released_from',
-  'released_to',
-  'include',
-  'id',
-  'fee',
+  ...new Set(['page', 'per_page', 'after', 'sort', ...registered.flatMap(({ filters }) => Object.keys(filters)), 'include', 'id', 'fee']),
 ]
 const query = fc
   .array(
@@ -174,19 +167,14 @@ const fieldValue = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom(null, true, false, [], {}, [1], { a: 1 }) },
 )
 
-/** An object with the real field names (and a few others), each present or not. */
+/** An object with the real field names (every resource's, and a casting's), each present or not. */
 const validish = fc.record(
-  {
-    name: fieldValue,
-    age: fieldValue,
-    gender: fieldValue,
-    title: fieldValue,
-    release_date: fieldValue,
-    fee: fieldValue,
-    id: fieldValue,
-    movie_id: fieldValue,
-    actor_id: fieldValue,
-  },
+  Object.fromEntries(
+    [...new Set([...registered.flatMap(({ fields }) => Object.keys(fields)), ...Object.keys(castingFields)])].map((key) => [
+      key,
+      fieldValue,
+    ]),
+  ),
   { requiredKeys: [] },
 )
 /** Lists of those, as a bulk create or a cast replacement holds them, with other values among them. */
@@ -198,45 +186,68 @@ const name = fc
 const day = fc
   .date({ min: new Date('1900-01-01'), max: new Date('2100-12-31'), noInvalidDate: true })
   .map((date) => date.toISOString().slice(0, 10))
-const actorValues = { name, age: fc.integer({ min: 0, max: 150 }), gender: name }
-const movieValues = { title: name, release_date: day }
 const fee = fc.record({
   fee: fc.oneof(
     fc.constant(null),
     fc.integer({ min: 0, max: 1_000_000 }).map((cents) => cents / 100),
   ),
 })
-/** At least one of `fields`, each valid. */
-const someOf = <T extends Record<string, fc.Arbitrary<unknown>>>(fields: T) =>
-  fc.record(fields, { requiredKeys: [] }).filter((value) => Object.keys(value).length > 0)
 
-const newActor = fc.record(actorValues, { requiredKeys: ['name', 'age'] })
-const newMovie = fc.record(movieValues)
+/**
+ * Valid values of a body's field, found from its schema: an integer within
+ * its bounds, text matching its pattern if it has one (an email address), or
+ * else text of the first kind it mostly accepts (a name, a day); each value
+ * one it accepts.
+ */
+function valuesOf(field: z.ZodType): fc.Arbitrary<unknown> {
+  type Json = { type?: string; minimum?: number; maximum?: number; maxLength?: number; pattern?: string }
+  const json = z.toJSONSchema(field, { io: 'input', unrepresentable: 'any' }) as Json
+  if (json.type === 'integer') return fc.integer({ min: json.minimum ?? 0, max: json.maximum ?? 2_147_483_647 })
+  const fits = (text: string) => text.length <= (json.maxLength ?? Number.POSITIVE_INFINITY)
+  const kinds = json.pattern ? [fc.stringMatching(new RegExp(json.pattern)).filter(fits)] : [name.filter(fits), day]
+  const accepted = (value: unknown) => field.safeParse(value).success
+  const kind = kinds.find((arbitrary) => fc.sample(arbitrary, { seed: 1, numRuns: 20 }).filter(accepted).length >= 10)
+  if (!kind) throw new Error(`no values for a field of the kind ${JSON.stringify(json)}: teach valuesOf() one`)
+  return kind.filter(accepted)
+}
+
+/** A body of `schema`: each field valid, the required ones present, the others present or not; with `atLeastOne`, never empty. */
+function bodiesOf(schema: z.ZodObject, atLeastOne = false) {
+  const { required = [] } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as { required?: string[] }
+  const fields = Object.fromEntries(Object.entries(schema.shape).map(([key, field]) => [key, valuesOf(field as z.ZodType)]))
+  return fc
+    .record(fields, { requiredKeys: required })
+    .filter((body) => (!atLeastOne || Object.keys(body).length > 0) && schema.safeParse(body).success)
+}
+
+/** Each resource's creates and changes, by its path (`actors`). */
+const bodies = new Map(
+  registered.map((resource) => [resource.many, { create: bodiesOf(resource.create), change: bodiesOf(resource.update, true) }]),
+)
+const bodiesFor = (path: string) => bodies.get(resourceOf(path)?.many ?? '')
+
 /** A cast replacement: distinct actor ids, some of which may not exist. */
 const castList = fc
-  .uniqueArray(fc.integer({ min: 1, max: SEEDED_ACTORS + 4 }), { maxLength: 6 })
+  .uniqueArray(fc.integer({ min: 1, max: SEEDED_ROWS + 4 }), { maxLength: 6 })
   .chain((ids) => fc.tuple(...ids.map((actor_id) => fee.map((f) => ({ actor_id, ...f })))))
   .map((cast) => ({ cast }))
 
 /** Bodies some route would accept, sent to any route. */
 const valid = fc.oneof(
-  newActor,
-  fc.record(movieValues, { requiredKeys: ['title'] }),
+  ...[...bodies.values()].flatMap(({ create, change }) => [create, change, fc.array(create, { minLength: 1, maxLength: 4 })]),
   fee,
-  fc.array(newActor, { minLength: 1, maxLength: 4 }),
-  fc.array(newMovie, { minLength: 1, maxLength: 4 }),
   castList,
 )
 
 /** The body each route accepts, so that writes succeed too and the tables move. */
 function acceptedBody(method: string, pattern: string): fc.Arbitrary<string | undefined> {
   const json = (arbitrary: fc.Arbitrary<unknown>) => arbitrary.map((value) => JSON.stringify(value))
-  if (method === 'POST' && pattern === '/actors') return json(fc.oneof(newActor, fc.array(newActor, { minLength: 1, maxLength: 5 })))
-  if (method === 'POST' && pattern === '/movies') return json(fc.oneof(newMovie, fc.array(newMovie, { minLength: 1, maxLength: 5 })))
+  const own = bodiesFor(pattern)
   if (method === 'PUT' && pattern === '/movies/:id/actors') return json(castList)
-  if (method === 'PATCH' && pattern === '/actors/:id') return json(someOf(actorValues))
-  if (method === 'PATCH' && pattern === '/movies/:id') return json(someOf(movieValues))
   if (method === 'PUT') return fc.option(json(fee), { nil: undefined })
+  if (own && method === 'POST' && pattern.split('/').length === 2)
+    return json(fc.oneof(own.create, fc.array(own.create, { minLength: 1, maxLength: 5 })))
+  if (own && method === 'PATCH') return json(own.change)
   return fc.constant(undefined)
 }
 
@@ -352,7 +363,7 @@ function requests(auth: Awaited<ReturnType<typeof authorizations>>) {
   const wellFormed: fc.Arbitrary<Request> = fc.constantFrom(...ROUTES).chain(([method, pattern]) =>
     fc
       .record({
-        ids: fc.tuple(...[...pattern.matchAll(/:\w+/g)].map(() => fc.integer({ min: 1, max: SEEDED_ACTORS + 8 }))),
+        ids: fc.tuple(...[...pattern.matchAll(/:\w+/g)].map(() => fc.integer({ min: 1, max: SEEDED_ROWS + 8 }))),
         auth: fc.constantFrom(...auth.producers),
         body: acceptedBody(method, pattern),
         headers: fc.record({ 'If-Match': fc.constant('*') }, { requiredKeys: [] }),
@@ -381,22 +392,26 @@ function send({ method, path, query, auth, body, contentType, headers }: Request
 // ---- what must hold -------------------------------------------------------
 
 /**
- * Every row of the three tables as `key → digest` (`a1`, `m1`, `c1:2`) of all its fields (src/db/fields.ts), in one
- * statement, so the picture is of one moment.
+ * Every row of every registered table and of castings as `key → digest`
+ * (`actor1`, `movie1`, `casting1:2`) of all its fields (src/db/fields.ts), in
+ * one statement, so the picture is of one moment.
  */
 async function snapshot(db: Db) {
   const { rows } = await db.execute<{ key: string; digest: string }>(sql`
-    select 'a' || ${actors.id} as key, ${contentHash(actorFields)} as digest from ${actors}
-    union all select 'm' || ${movies.id}, ${contentHash(movieFields)} from ${movies}
-    union all select 'c' || ${castings.movie_id} || ':' || ${castings.actor_id}, ${contentHash(castingFields)} from ${castings}`)
+    ${sql.join(
+      registered.map(({ one, table, fields }) => sql`select ${one} || ${fields.id} as key, ${contentHash(fields)} as digest from ${table}`),
+      sql` union all `,
+    )}
+    union all select 'casting' || ${castings.movie_id} || ':' || ${castings.actor_id}, ${contentHash(castingFields)} from ${castings}`)
   return new Map(rows.map(({ key, digest }) => [key, digest]))
 }
 
-/** The events recorded after event `after`, as the snapshot's keys of the rows they are about. */
+/** The events recorded after event `after`, as the snapshot's keys of the rows they are about (a resource's own id is its `<one>_id`). */
 async function eventsSince(db: Db, after: number) {
   const { rows } = await db.execute<{ id: number; key: string }>(sql`
-    select ${events.id}::integer as id, case ${events.resource} when 'actor' then 'a' || (${events.keys} ->> 'actor_id') when 'movie' then 'm' || (${events.keys} ->> 'movie_id')
-      else 'c' || (${events.keys} ->> 'movie_id') || ':' || (${events.keys} ->> 'actor_id') end as key
+    select ${events.id}::integer as id, case ${events.resource}
+      when 'casting' then 'casting' || (${events.keys} ->> 'movie_id') || ':' || (${events.keys} ->> 'actor_id')
+      else ${events.resource} || (${events.keys} ->> (${events.resource} || '_id')) end as key
     from ${events} where ${events.id} > ${after} order by ${events.id}`)
   return { keys: new Set(rows.map((r) => r.key)), count: rows.length, last: rows.at(-1)?.id ?? after }
 }
@@ -413,17 +428,21 @@ function changedRows(before: Map<string, string>, after: Map<string, string>) {
  */
 async function mayChange(method: string, path: string, response: Response): Promise<(key: string) => boolean> {
   const created = response.status === 201 && method === 'POST' ? response.headers.get('Location') : null
+  const resource = resourceOf(created ?? path)
   if (response.status === 201 && method === 'POST' && !created) {
-    const ids = new Set(((await response.clone().json()) as { created: number[] }).created.map((id) => `${path[1]}${id}`))
+    const ids = new Set(((await response.clone().json()) as { created: number[] }).created.map((id) => `${resource?.one}${id}`))
     return (key) => ids.has(key)
   }
-  const [, resource, id, rest, actorId] = (created ?? path).split('/')
-  if (resource === 'movies' && rest === 'actors' && actorId === undefined && method === 'PUT') return (key) => key.startsWith(`c${id}:`)
-  if (resource !== 'actors' && resource !== 'movies') return () => false
-  if (actorId !== undefined) return (key) => key === `c${id}:${actorId}`
-  const own = `${resource[0]}${id}`
-  const castingsOf =
-    resource === 'actors' ? (key: string) => key.startsWith('c') && key.endsWith(`:${id}`) : (key: string) => key.startsWith(`c${id}:`)
+  const [, , id, rest, actorId] = (created ?? path).split('/')
+  if (resource?.many === 'movies' && rest === 'actors' && actorId === undefined && method === 'PUT')
+    return (key) => key.startsWith(`casting${id}:`)
+  if (!resource) return () => false
+  if (actorId !== undefined) return (key) => key === `casting${id}:${actorId}`
+  const own = `${resource.one}${id}`
+  // A casting's sides: the castings of an actor end with its id, a movie's start with it; no other resource has any.
+  const castingsOf = (key: string) =>
+    key.startsWith('casting') &&
+    ((resource.many === 'actors' && key.endsWith(`:${id}`)) || (resource.many === 'movies' && key.startsWith(`casting${id}:`)))
   // A delete takes the resource's castings with it; a restore brings them back.
   const cascades = method === 'DELETE' || path.endsWith('/restore')
   return (key) => key === own || (cascades && castingsOf(key))
@@ -444,16 +463,16 @@ async function expectAnswer(request: Request, response: Response) {
   expect((body as { message: string }).message.length, where).toBeGreaterThan(0)
 }
 
+/** SEEDED_ROWS valid creates of each resource, drawn from the run's seed, and the castings (movie i, actor i). */
 async function seed(db: Db) {
-  await db
-    .insert(actors)
-    .values(Array.from({ length: SEEDED_ACTORS }, (_, i) => ({ name: `Actor ${i + 1}`, age: 20 + i, gender: i % 2 ? 'Female' : 'Male' })))
-  await db
-    .insert(movies)
-    .values(Array.from({ length: SEEDED_MOVIES }, (_, i) => ({ title: `Movie ${i + 1}`, release_date: `20${10 + i}-0${(i % 9) + 1}-15` })))
+  for (const [index, { many, table, create }] of registered.entries()) {
+    const drawn = fc.sample(bodies.get(many)!.create, { seed: SEED + index, numRuns: SEEDED_ROWS })
+    // A drawn row may repeat another's unique field: it is left out, and its id stays unused.
+    for (const row of drawn) await db.insert(table).values(create.parse(row)).onConflictDoNothing()
+  }
   await db
     .insert(castings)
-    .values(Array.from({ length: SEEDED_MOVIES }, (_, i) => ({ movie_id: i + 1, actor_id: i + 1, fee: i % 2 ? null : 1000 + i })))
+    .values(Array.from({ length: SEEDED_CASTINGS }, (_, i) => ({ movie_id: i + 1, actor_id: i + 1, fee: i % 2 ? null : 1000 + i })))
 }
 
 describe('fuzzing every route', () => {

@@ -2,13 +2,14 @@
 // a fresh database on TEST_DATABASE_URL's server), the local SQL-over-HTTP
 // endpoint in front of it, and a stand-in for Auth0's JWKS endpoint; hands their addresses to the Worker's
 // bindings and to the tests through `provide`.
+import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { createServer, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { exportJWK, generateKeyPair } from 'jose'
 import type { TestProject } from 'vitest/node'
-import { prepareDocsAssets } from '../scripts/lib/docs-assets.ts'
+import { databaseTarget } from '../scripts/lib/dev-vars.ts'
 import { root } from '../scripts/lib/paths.ts'
 import { PGLITE_CONNECTIONS } from '../scripts/lib/pglite.ts'
 import { type EndpointMode, startSqlEndpoint } from '../scripts/lib/sql-endpoint.ts'
@@ -18,7 +19,9 @@ import { closeReceivers, handleReceivers } from './receivers.ts'
 export const TEST_KID = 'test-key-1'
 
 export default async function setup(project: TestProject) {
-  prepareDocsAssets()
+  // What wrangler.toml's [build] runs before `wrangler dev` and deploys (the plugin does not): the docs
+  // page's script, and /openapi.json generated from the routes as they are now.
+  execFileSync(process.execPath, ['scripts/assets.ts'], { cwd: root, stdio: 'inherit' })
   const teardowns: Array<() => Promise<unknown>> = []
 
   // PGlite starts while the Worker's runtime does (each takes seconds); the
@@ -27,11 +30,10 @@ export default async function setup(project: TestProject) {
   teardowns.push(() => database.close())
   const databaseUrl = database.url
 
-  const { hostname, port } = new URL(databaseUrl)
   // PGlite is one backend: its socket server interleaves the protocol messages of several connections, so one
   // connection's unnamed statement can be replaced by another's mid-query. One pooled connection keeps them apart.
   const poolSize = process.env.TEST_DATABASE_URL ? undefined : PGLITE_CONNECTIONS
-  const endpoint = await startSqlEndpoint({ target: { host: hostname, port: Number(port || 5432) }, poolSize })
+  const endpoint = await startSqlEndpoint({ target: databaseTarget(databaseUrl), poolSize })
   teardowns.push(() => endpoint.close())
 
   const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true })
@@ -62,10 +64,10 @@ export default async function setup(project: TestProject) {
   })
   project.provide('signingKey', { ...(await exportJWK(privateKey)), kid: TEST_KID })
   project.provide('servicesUrl', services.url)
-  // For test/openapi.test.ts: the endpoint table of docs/endpoints.md, checked against the document.
-  project.provide('endpointTable', readFileSync(join(root, 'docs/endpoints.md'), 'utf8'))
   // Tests that need concurrent transactions run only on a server: PGlite runs one transaction at a time.
   project.provide('onServer', Boolean(process.env.TEST_DATABASE_URL))
+  // For test/openapi.test.ts: the endpoint table of docs/endpoints.md, checked against the document.
+  project.provide('endpointTable', readFileSync(join(root, 'docs/endpoints.md'), 'utf8'))
 
   return async () => {
     for (const teardown of teardowns.reverse()) await teardown()
@@ -148,9 +150,9 @@ declare module 'vitest' {
     bindings: Record<string, string>
     signingKey: import('jose').JWK
     servicesUrl: string
-    endpointTable: string
     /** Whether the database is a PostgreSQL server (TEST_DATABASE_URL), not PGlite. */
     onServer: boolean
+    endpointTable: string
     /** Set in vitest.config.ts: the seed of test/fuzz.test.ts. */
     fuzzSeed: number
   }

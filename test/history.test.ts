@@ -4,6 +4,7 @@ import { sql } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { events, idempotencyKeys } from '../src/db/schema'
 import worker from '../src/index'
+import { BATCH_ROWS } from '../src/scheduled'
 import { call, callJson, producer, tokenFor, withDb } from './helpers'
 
 // API.md C4 and C5: every write is recorded with who and which request, in its
@@ -238,4 +239,24 @@ describe('scheduled upkeep', () => {
     // The actors themselves are live rows: both are still there.
     expect((await callJson('/actors', { token })).body.total).toBe(2)
   })
+
+  it('keeps deleting, a batch after another, until nothing expired is left (API.md D5)', async () => {
+    const expired = 2 * BATCH_ROWS + 7
+    await withDb((db) =>
+      db.execute(sql`insert into ${events} (at, action, resource, keys)
+        select now() - interval '400 days', 'update', 'actor', jsonb_build_object('actor_id', n) from generate_series(1, ${expired}) n`),
+    )
+    const logged: string[] = []
+    const log = console.log
+    console.log = (line: string) => logged.push(line)
+    try {
+      const context = createExecutionContext()
+      await worker.scheduled(createScheduledController({ cron: '17 * * * *' }), env as never, context)
+      await waitOnExecutionContext(context)
+    } finally {
+      console.log = log
+    }
+    expect(logged.map((line) => JSON.parse(line))).toContainEqual(expect.objectContaining({ job: 'upkeep', eventsDeleted: expired }))
+    expect(await withDb((db) => db.$count(events))).toBe(0)
+  }, 60_000)
 })

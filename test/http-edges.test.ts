@@ -143,6 +143,38 @@ describe('CORS', () => {
     }
   })
 
+  // Written out here, not imported: the lists are the contract (API.md D5), not whatever cors.ts says.
+  const requestHeaders = ['Authorization', 'Content-Type', 'If-Match', 'If-None-Match', 'Idempotency-Key', 'X-Request-Id']
+  const responseHeaders = [
+    'ETag',
+    'Location',
+    'Retry-After',
+    'WWW-Authenticate',
+    'X-Request-Id',
+    'Idempotent-Replayed',
+    'Content-Disposition',
+  ]
+  const headerSet = (value: string | null) => new Set((value ?? '').split(',').map((name) => name.trim().toLowerCase()))
+
+  it('allows every request header the API reads on a preflight', async () => {
+    const response = await call('/actors', {
+      method: 'OPTIONS',
+      headers: {
+        Origin: 'https://app.example.com',
+        'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': requestHeaders.join(', ').toLowerCase(),
+      },
+    })
+    expect(response.status).toBe(204)
+    expect(headerSet(response.headers.get('Access-Control-Allow-Headers'))).toEqual(headerSet(requestHeaders.join(',')))
+  })
+
+  it('exposes every response header the API documents', async () => {
+    const response = await call('/health', { headers: { Origin: 'https://app.example.com' } })
+    expect(response.headers.get('Access-Control-Allow-Origin')).toBe('https://app.example.com')
+    expect(headerSet(response.headers.get('Access-Control-Expose-Headers'))).toEqual(headerSet(responseHeaders.join(',')))
+  })
+
   it('lets allowed origins read ETag and Location', async () => {
     const response = await call('/health', { headers: { Origin: 'https://app.example.com' } })
     expect(response.headers.get('Access-Control-Allow-Origin')).toBe('https://app.example.com')

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import { app } from '../src/index'
 import { callJson, documentOfTheApi, setDatabase, tokenFor } from './helpers'
+import { resourceOf, resourceOfParam } from './registry'
 
 // API.md section 2: a path id that is not a positive 32-bit integer names
 // nothing and never reaches the database. Tested as that promise: with the
@@ -7,54 +9,50 @@ import { callJson, documentOfTheApi, setDatabase, tokenFor } from './helpers'
 // on the same route answers 503, so the 404 cannot have come from a query.
 
 const INVALID = ['0', '-1', '2147483648', 'abc', '01']
-const actorMessage = (id: string) => `Actor with id ${id} not found in database.`
-const movieMessage = (id: string) => `Movie with id ${id} not found in database.`
-const webhookMessage = (id: string) => `Webhook with id ${id} not found in database.`
+
+/** The bodies of the castings' writes; every other write with a path id is a resource's PATCH, sent its example change. */
+const CASTING_BODIES: Record<string, Record<string, unknown>> = {
+  'PUT /movies/{id}/actors/{actor_id}': { fee: 10 },
+  'PUT /movies/{id}/actors': { cast: [] },
+  'PATCH /webhooks/{id}': { enabled: true },
+}
+
+/**
+ * Webhooks (API.md D2) are no declared resource: their ids' 404s, written out. A delivery is named by its
+ * event's feed cursor; one this API did not issue names nothing, as an invalid id does.
+ */
+const WEBHOOK_IDS: Record<string, (raw: string) => string> = {
+  id: (raw) => `Webhook with id ${raw} not found in database.`,
+  event_cursor: (raw) => `Delivery of event ${raw} not found for this webhook.`,
+}
 
 type Route = {
   method: string
   path: string
   /** The path id that gets the invalid value; every other one is a valid id. */
-  id: 'id' | 'actor_id' | 'event_cursor'
+  id: string
+  /** The 404 of the resource that id names. */
   message: (id: string) => string
   body?: Record<string, unknown>
 }
 
-// Every route with a path id, each of its ids in turn.
-const ROUTES: Route[] = [
-  { method: 'GET', path: '/actors/{id}', id: 'id', message: actorMessage },
-  { method: 'PATCH', path: '/actors/{id}', id: 'id', message: actorMessage, body: { age: 40 } },
-  { method: 'DELETE', path: '/actors/{id}', id: 'id', message: actorMessage },
-  { method: 'GET', path: '/actors/{id}/movies', id: 'id', message: actorMessage },
-  { method: 'GET', path: '/movies/{id}', id: 'id', message: movieMessage },
-  { method: 'PATCH', path: '/movies/{id}', id: 'id', message: movieMessage, body: { title: 'Ronin' } },
-  { method: 'DELETE', path: '/movies/{id}', id: 'id', message: movieMessage },
-  { method: 'GET', path: '/movies/{id}/actors', id: 'id', message: movieMessage },
-  { method: 'PUT', path: '/movies/{id}/actors/{actor_id}', id: 'id', message: movieMessage, body: { fee: 10 } },
-  { method: 'PUT', path: '/movies/{id}/actors/{actor_id}', id: 'actor_id', message: actorMessage, body: { fee: 10 } },
-  { method: 'DELETE', path: '/movies/{id}/actors/{actor_id}', id: 'id', message: movieMessage },
-  { method: 'DELETE', path: '/movies/{id}/actors/{actor_id}', id: 'actor_id', message: actorMessage },
-  { method: 'PUT', path: '/movies/{id}/actors', id: 'id', message: movieMessage, body: { cast: [] } },
-  { method: 'GET', path: '/actors/{id}/history', id: 'id', message: actorMessage },
-  { method: 'GET', path: '/movies/{id}/history', id: 'id', message: movieMessage },
-  { method: 'POST', path: '/actors/{id}/restore', id: 'id', message: actorMessage },
-  { method: 'POST', path: '/movies/{id}/restore', id: 'id', message: movieMessage },
-  { method: 'GET', path: '/webhooks/{id}', id: 'id', message: webhookMessage },
-  { method: 'PATCH', path: '/webhooks/{id}', id: 'id', message: webhookMessage, body: { enabled: true } },
-  { method: 'DELETE', path: '/webhooks/{id}', id: 'id', message: webhookMessage },
-  { method: 'POST', path: '/webhooks/{id}/rotate-secret', id: 'id', message: webhookMessage },
-  { method: 'GET', path: '/webhooks/{id}/deliveries', id: 'id', message: webhookMessage },
-  { method: 'POST', path: '/webhooks/{id}/deliveries/{event_cursor}/retry', id: 'id', message: webhookMessage },
-  // A delivery is named by its event's feed cursor: one this API did not issue names nothing, as an invalid id.
-  {
-    method: 'POST',
-    path: '/webhooks/{id}/deliveries/{event_cursor}/retry',
-    id: 'event_cursor',
-    message: (cursor) => `Delivery of event ${cursor} not found for this webhook.`,
-  },
-]
+const asOpenAPI = (path: string) => path.replace(/:(\w+)/g, '{$1}')
+const withPathIds = [...new Set(app.routes.filter((route) => route.method !== 'ALL').map((route) => `${route.method} ${route.path}`))]
+  .map((route) => route.split(' ') as [string, string])
+  .filter(([, path]) => path.includes(':'))
 
-/** A valid value of each path id: 1, and for a cursor, the feed position (1, 1). */
+// Every route the app registers with a path id, each of its ids in turn, with the 404 of the resource that id names.
+const ROUTES: Route[] = withPathIds.flatMap(([method, appPath]) => {
+  const path = asOpenAPI(appPath)
+  const body = CASTING_BODIES[`${method} ${path}`] ?? (method === 'PATCH' ? resourceOf(path)?.examples.update : undefined)
+  return [...path.matchAll(/\{(\w+)\}/g)].map(([, id]) => {
+    if (path.startsWith('/webhooks/')) return { method, path, id: id!, message: WEBHOOK_IDS[id!]!, body }
+    const resource = resourceOfParam(path, id!)
+    return { method, path, id: id!, message: (raw: string) => resource.notFound(raw).message, body }
+  })
+})
+
+/** A valid value of each path id: 1, and for a delivery's cursor, the feed position (1, 1). */
 const VALID: Record<string, string> = { event_cursor: 'ZTEuMS4x' }
 
 /** The path with `value` as its id `name`, and a valid value as any other id. */

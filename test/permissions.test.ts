@@ -1,17 +1,20 @@
 import { describe, expect, it } from 'vitest'
 import { ROLES, type Role } from '../src/auth/permissions'
-import { actors, castings, movies, webhookDeliveries } from '../src/db/schema'
+import { actors, castings, webhookDeliveries } from '../src/db/schema'
 import { app } from '../src/index'
+import type { DeclaredResource } from '../src/resources/declare'
 import { call, callJson, documentOfTheApi, setDatabase, tokenFor, withDb } from './helpers'
+import { registered, resourceOf, withIds } from './registry'
 
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 type Route = {
-  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
-  /** As API.md writes it; `:id` is the actor's or the movie's, by the path's first segment. */
+  method: Method
+  /** As API.md writes it; `:id` is the id of the resource the path's first segment names, `:actor_id` an actor's. */
   path: string
   permission: string
   success: 200 | 201 | 202
   body?: Record<string, unknown>
-  /** What the route needs besides the arranged actor, movie and casting (a restore, a delete first). */
+  /** What the route needs besides the arranged rows and casting (a restore, a delete first). */
   prepare?: (path: string) => Promise<unknown>
 }
 
@@ -26,30 +29,16 @@ const failedDelivery = (path: string) =>
 /** Deletes the resource of a `/<resource>/:id/restore` path, so that there is something to restore. */
 const deleteFirst = async (path: string) => call(path.replace(/\/restore$/, ''), { method: 'DELETE', token: await tokenFor('producer') })
 
-// Every protected route and the one permission it needs, written out from
-// API.md rather than read from src, so that a route guarded by the wrong
-// permission fails. A new route is one row.
-const ROUTES: Route[] = [
-  { method: 'GET', path: '/actors', permission: 'read:actors', success: 200 },
-  { method: 'POST', path: '/actors', permission: 'create:actors', success: 201, body: { name: 'Grace Hopper', age: 45 } },
-  { method: 'GET', path: '/actors/:id', permission: 'read:actors', success: 200 },
-  { method: 'PATCH', path: '/actors/:id', permission: 'edit:actors', success: 200, body: { age: 37 } },
-  { method: 'DELETE', path: '/actors/:id', permission: 'delete:actors', success: 200 },
-  { method: 'GET', path: '/actors/:id/movies', permission: 'read:actors', success: 200 },
-  { method: 'GET', path: '/movies', permission: 'read:movies', success: 200 },
-  { method: 'POST', path: '/movies', permission: 'create:movies', success: 201, body: { title: 'Heat', release_date: '1995-12-15' } },
-  { method: 'GET', path: '/movies/:id', permission: 'read:movies', success: 200 },
-  { method: 'PATCH', path: '/movies/:id', permission: 'edit:movies', success: 200, body: { title: 'Ronin' } },
-  { method: 'DELETE', path: '/movies/:id', permission: 'delete:movies', success: 200 },
-  { method: 'GET', path: '/movies/:id/actors', permission: 'read:movies', success: 200 },
+// The castings' routes, between movies and actors, and the one permission each needs, written out from API.md.
+const CASTINGS: Route[] = [
   { method: 'PUT', path: '/movies/:id/actors/:actor_id', permission: 'edit:movies', success: 200, body: { fee: 500 } },
   { method: 'DELETE', path: '/movies/:id/actors/:actor_id', permission: 'edit:movies', success: 200 },
-  { method: 'GET', path: '/actors/:id/history', permission: 'read:history', success: 200 },
-  { method: 'GET', path: '/movies/:id/history', permission: 'read:history', success: 200 },
-  { method: 'POST', path: '/actors/:id/restore', permission: 'delete:actors', success: 200, prepare: deleteFirst },
-  { method: 'POST', path: '/movies/:id/restore', permission: 'delete:movies', success: 200, prepare: deleteFirst },
   { method: 'PUT', path: '/movies/:id/actors', permission: 'edit:movies', success: 200, body: { cast: [{ actor_id: 1, fee: 10 }] } },
   { method: 'GET', path: '/events', permission: 'read:history', success: 200 },
+]
+
+// Webhooks (API.md D2): configuration, not a declared resource; all under manage:webhooks.
+const WEBHOOKS: Route[] = [
   {
     method: 'POST',
     path: '/webhooks',
@@ -72,21 +61,58 @@ const ROUTES: Route[] = [
   },
 ]
 
+/**
+ * The standard routes of a resource (src/routes/standard.ts), by their path
+ * under the resource's own (`*` its related list, `GET /actors/:id/movies`),
+ * and the permission API.md gives each, as the resource declares it. A route
+ * guarded by any other permission, even another of its own resource's, fails.
+ */
+const STANDARD: Record<string, (permissions: DeclaredResource['permissions']) => string> = {
+  'GET ': ({ read }) => read,
+  'POST ': ({ create }) => create,
+  'GET /:id': ({ read }) => read,
+  'PATCH /:id': ({ edit }) => edit,
+  'DELETE /:id': (permissions) => permissions.delete,
+  'GET /:id/*': ({ read }) => read,
+  'GET /:id/history': () => 'read:history',
+  'POST /:id/restore': (permissions) => permissions.delete,
+}
+
+/** A resource's standard route, with the body its success needs: the resource's example create or change. */
+function standardRoute(method: Method, path: string): Route | undefined {
+  const resource = resourceOf(path)
+  const under = path.replace(/^\/[^/]+/, '').replace(/^\/:id\/(?!history$|restore$)[^/]+$/, '/:id/*')
+  const permission = resource && STANDARD[`${method} ${under}`]?.(resource.permissions)
+  if (!resource || !permission) return undefined
+  const body = method === 'POST' && under === '' ? resource.examples.create(2) : method === 'PATCH' ? resource.examples.update : undefined
+  return {
+    method,
+    path,
+    permission,
+    success: method === 'POST' && under === '' ? 201 : 200,
+    body,
+    prepare: under === '/:id/restore' ? deleteFirst : undefined,
+  }
+}
+
 /** The routes anyone may call (API.md "Service endpoints"). */
 const OPEN = ['GET /health', 'GET /openapi.json', 'GET /docs', 'GET /docs/scalar.js']
 
-// The permissions and roles of API.md section 3 (and read:history, Part C4; manage:webhooks, D2).
+const asOpenAPI = (path: string) => path.replace(/:(\w+)/g, '{$1}')
+const REGISTERED = [...new Set(app.routes.filter((route) => route.method !== 'ALL').map((route) => `${route.method} ${route.path}`))]
+
+// Every protected route of the app and the one permission it needs: the castings' as written
+// out above, every other one a resource's standard route. A route that is neither has no row
+// (and the test that every protected route has one fails).
+const ROUTES: Route[] = REGISTERED.filter((route) => !OPEN.includes(route)).flatMap((route) => {
+  const [method, path] = route.split(' ') as [Method, string]
+  const row = [...CASTINGS, ...WEBHOOKS].find((route) => route.method === method && route.path === path) ?? standardRoute(method, path)
+  return row ? [row] : []
+})
+
+// The permissions of API.md section 3 (and read:history, Part C4; manage:webhooks, D2): each resource's own, as it declares them.
 const PERMISSIONS = [
-  'read:actors',
-  'read:movies',
-  'create:actors',
-  'edit:actors',
-  'delete:actors',
-  'edit:movies',
-  'create:movies',
-  'delete:movies',
-  'read:history',
-  'manage:webhooks',
+  ...new Set([...registered.flatMap((resource) => Object.values(resource.permissions)), 'read:history', 'manage:webhooks']),
 ]
 const ALLOWED = {
   assistant: ['read:actors', 'read:movies'],
@@ -94,24 +120,16 @@ const ALLOWED = {
   producer: PERMISSIONS,
 }
 
-const asOpenAPI = (path: string) => path.replace(/:(\w+)/g, '{$1}')
-
-/** One actor and one movie, the actor cast in it, created through the API as a producer. */
+/** One row of every resource, and the first actor cast in the first movie, created through the API as a producer; their ids by resource. */
 async function arrange() {
   const producer = await tokenFor('producer')
-  const actor = await callJson<{ created: number }>('/actors', {
-    method: 'POST',
-    token: producer,
-    body: { name: 'Ada Lovelace', age: 36, gender: 'Female' },
-  })
-  const movie = await callJson<{ created: number }>('/movies', {
-    method: 'POST',
-    token: producer,
-    body: { title: 'Alien', release_date: '1979-05-25' },
-  })
-  expect(actor.status).toBe(201)
-  expect(movie.status).toBe(201)
-  const cast = await call(`/movies/${movie.body.created}/actors/${actor.body.created}`, { method: 'PUT', token: producer })
+  const ids: Record<string, number> = {}
+  for (const { many, examples } of registered) {
+    const created = await callJson<{ created: number }>(`/${many}`, { method: 'POST', token: producer, body: examples.create(1) })
+    expect(created.status, `${many}: ${JSON.stringify(created.body)}`).toBe(201)
+    ids[many] = created.body.created
+  }
+  const cast = await call(`/movies/${ids.movies}/actors/${ids.actors}`, { method: 'PUT', token: producer })
   expect(cast.status).toBe(201)
   // A receiver that refuses the connection at once: nothing leaves this machine.
   const webhook = await callJson<{ webhook: { id: number } }>('/webhooks', {
@@ -120,20 +138,24 @@ async function arrange() {
     body: { url: 'http://127.0.0.1:9/hook', types: ['*'] },
   })
   expect(webhook.status).toBe(201)
-  return { actor: actor.body.created, movie: movie.body.created, webhook: webhook.body.webhook.id }
+  ids.webhooks = webhook.body.webhook.id
+  return ids
 }
 
-/** The route's path with the arranged ids in it. */
-const urlOf = (path: string, ids: { actor: number; movie: number; webhook: number }) =>
-  path
-    .replace(':id', String(path.startsWith('/actors') ? ids.actor : path.startsWith('/webhooks') ? ids.webhook : ids.movie))
-    .replace(':actor_id', String(ids.actor))
-    .replace(':event_cursor', 'ZTEuMS4x')
+/** The route's path with the arranged ids in it (a webhook's, and its delivery's event cursor, on its routes). */
+const urlOf = (path: string, ids: Record<string, number>) =>
+  path.startsWith('/webhooks')
+    ? path.replace(':id', String(ids.webhooks)).replace(':event_cursor', 'ZTEuMS4x')
+    : withIds(path, ({ many }) => ids[many]!)
 
+/** Every row of every registered table, and of castings. */
 const snapshot = () =>
   withDb(async (db) => ({
-    actors: await db.select().from(actors).orderBy(actors.id),
-    movies: await db.select().from(movies).orderBy(movies.id),
+    ...Object.fromEntries(
+      await Promise.all(
+        registered.map(async ({ many, table, fields }) => [many, await db.select().from(table).orderBy(fields.id)] as const),
+      ),
+    ),
     castings: await db.select().from(castings).orderBy(castings.movie_id, castings.actor_id),
   }))
 
@@ -184,9 +206,9 @@ describe('permission matrix', () => {
   )
 
   it('has a row for every protected route of the app, with the permission /openapi.json names', async () => {
-    const registered = app.routes.filter((route) => route.method !== 'ALL').map((route) => `${route.method} ${asOpenAPI(route.path)}`)
+    const protectedRoutes = REGISTERED.filter((route) => !OPEN.includes(route)).map((route) => asOpenAPI(route))
     const table = ROUTES.map(({ method, path }) => `${method} ${asOpenAPI(path)}`)
-    expect([...new Set(registered)].filter((route) => !OPEN.includes(route)).sort()).toEqual([...table].sort())
+    expect(protectedRoutes.sort()).toEqual([...table].sort())
     const { paths } = await documentOfTheApi()
     const documented = Object.entries(paths).flatMap(([path, operations]) =>
       Object.entries(operations as Record<string, { 'x-permission'?: string }>)
@@ -194,6 +216,12 @@ describe('permission matrix', () => {
         .map(([method, operation]) => `${method.toUpperCase()} ${path} ${operation['x-permission']}`),
     )
     expect(documented.sort()).toEqual(ROUTES.map(({ method, path, permission }) => `${method} ${asOpenAPI(path)} ${permission}`).sort())
+  })
+
+  it('derives from the declarations of actors and movies the permissions of API.md section 3', () => {
+    const declared = Object.fromEntries(registered.map(({ many, permissions }) => [many, permissions]))
+    expect(declared.actors).toEqual({ read: 'read:actors', create: 'create:actors', edit: 'edit:actors', delete: 'delete:actors' })
+    expect(declared.movies).toEqual({ read: 'read:movies', create: 'create:movies', edit: 'edit:movies', delete: 'delete:movies' })
   })
 
   it('gives each role the permissions of API.md section 3', () => {
@@ -270,7 +298,7 @@ describe('request body', () => {
   })
 
   it('answers 413 for a PATCH body over 64 KiB', async () => {
-    const { actor } = await arrange()
+    const { actors: actor } = await arrange()
     const { status, body } = await callJson(`/actors/${actor}`, {
       method: 'PATCH',
       token: await tokenFor('producer'),
@@ -321,7 +349,7 @@ describe('request body', () => {
     ['a JSON array', '[]', JSON_TYPE],
     ['valid JSON sent as text/plain', '{"title":"Ronin"}', { 'Content-Type': 'text/plain' }],
   ])('answers 400 to PATCH /movies/:id with %s', async (_, body, headers) => {
-    const { movie } = await arrange()
+    const { movies: movie } = await arrange()
     const { status, body: answer } = await callJson(`/movies/${movie}`, {
       method: 'PATCH',
       token: await tokenFor('producer'),
@@ -354,7 +382,7 @@ describe('request body', () => {
   })
 
   it('answers 422 for an unknown field in PATCH /movies/:id, and changes nothing', async () => {
-    const { movie } = await arrange()
+    const { movies: movie } = await arrange()
     const before = await snapshot()
     const { status, body } = await callJson(`/movies/${movie}`, {
       method: 'PATCH',

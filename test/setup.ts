@@ -1,6 +1,7 @@
-import { sql } from 'drizzle-orm'
+import { getTableName, sql } from 'drizzle-orm'
 import { beforeAll, beforeEach } from 'vitest'
-import { actors, events, eventsPurged, idempotencyKeys, movies, webhooks } from '../src/db/schema'
+import { events, eventsPurged, idempotencyKeys, webhooks } from '../src/db/schema'
+import { resources } from '../src/resources/index'
 import { documentOfTheApi, setDatabase, withDb } from './helpers'
 
 // The document every 2xx body is checked against (test/helpers.ts `fetchWorker`), read
@@ -8,6 +9,16 @@ import { documentOfTheApi, setDatabase, withDb } from './helpers'
 beforeAll(async () => {
   await documentOfTheApi()
 })
+
+// Every registered table (src/resources/index.ts): a CTE deleting its rows, and the setval that starts its ids from 1 again.
+const deleteEvery = sql.join(
+  resources.map(({ table }) => sql`${sql.identifier(`deleted_${getTableName(table)}`)} as (delete from ${table})`),
+  sql`, `,
+)
+const restartEvery = sql.join(
+  resources.map(({ table }) => sql`setval(pg_get_serial_sequence(${getTableName(table)}, 'id'), 1, false)`),
+  sql`, `,
+)
 
 // Every test starts from empty tables with ids from 1, and a reachable database.
 // DELETE and setval in one statement, not TRUNCATE: on tables this small,
@@ -18,9 +29,7 @@ beforeEach(async () => {
   // One batch, one round trip: the history triggers record the deletes, so the events go after them.
   await withDb((db) =>
     db.batch([
-      db.execute(sql`
-        with deleted_actors as (delete from ${actors}), deleted_movies as (delete from ${movies})
-        select setval(pg_get_serial_sequence('actors', 'id'), 1, false), setval(pg_get_serial_sequence('movies', 'id'), 1, false)`),
+      db.execute(sql`with ${deleteEvery} select ${restartEvery}`),
       db.execute(
         sql`with deleted_keys as (delete from ${idempotencyKeys}), deleted_mark as (delete from ${eventsPurged}), deleted_hooks as (delete from ${webhooks}) delete from ${events}`,
       ),

@@ -32,7 +32,7 @@ export async function withDevDatabase<T>(work: (db: AnyDatabase) => Promise<T>):
       await client.end()
     }
   }
-  const embedded = await startEmbeddedPostgres(join(dataDir, 'pglite'))
+  const embedded = await startEmbeddedPostgres({ dataDir: join(dataDir, 'pglite') })
   try {
     return await work(drizzlePglite({ client: embedded.db, schema }) as unknown as AnyDatabase)
   } finally {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -34,8 +35,10 @@ async function loadOrCreateKeys(folder: string): Promise<KeyFile> {
 export async function startDevIssuer(folder: string) {
   const keys = await loadOrCreateKeys(folder)
   const body = JSON.stringify({ keys: [keys.publicJwk] })
+  // The keys are public, but nothing the dev stack serves answers another local user without a secret (API.md D5).
+  const jwksPath = `/${randomBytes(24).toString('base64url')}/.well-known/jwks.json`
   const server = createServer((request, response) => {
-    if (request.url === '/.well-known/jwks.json') {
+    if (request.url === jwksPath) {
       response.writeHead(200, { 'content-type': 'application/json' }).end(body)
     } else {
       response.writeHead(404).end()
@@ -47,7 +50,7 @@ export async function startDevIssuer(folder: string) {
     config: {
       AUTH0_ISSUER: DEV_ISSUER,
       AUTH0_AUDIENCE: explicitConfig().AUTH0_AUDIENCE ?? DEV_AUDIENCE,
-      AUTH0_JWKS_URL: `http://127.0.0.1:${port}/.well-known/jwks.json`,
+      AUTH0_JWKS_URL: `http://127.0.0.1:${port}${jwksPath}`,
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   }

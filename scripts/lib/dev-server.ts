@@ -36,13 +36,21 @@ export async function waitForHealth(base: string, dev: ChildProcess, timeoutMs =
  * folder (so it never touches .data/), for checks that need the whole stack.
  * Given a `dataDir`, it uses that one and leaves it in place when stopped.
  * `env` adds to its environment, as a developer's shell would (DATABASE_URL,
- * AUTH0_*: see API.md section 4).
+ * AUTH0_*: see API.md section 4); `args` are what follows `npm run dev --` (`--inspect`).
  */
-export async function startDevServer({ dataDir: given, env = {} }: { dataDir?: string; env?: Record<string, string> } = {}) {
+export async function startDevServer({
+  dataDir: given,
+  env = {},
+  args = [],
+}: {
+  dataDir?: string
+  env?: Record<string, string>
+  args?: string[]
+} = {}) {
   const port = await freePort()
   const base = `http://127.0.0.1:${port}`
   const dataDir = given ?? mkdtempSync(join(tmpdir(), 'casting-dev-'))
-  const dev = spawn(process.execPath, ['scripts/dev.ts'], {
+  const dev = spawn(process.execPath, ['scripts/dev.ts', ...args], {
     cwd: root,
     env: { ...process.env, ...env, PORT: String(port), DATA_DIR: dataDir },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -60,7 +68,7 @@ export async function startDevServer({ dataDir: given, env = {} }: { dataDir?: s
     // Where dev serves its embedded database (or the one it was given), for arranging data directly.
     const databaseUrl =
       env.DATABASE_URL ?? (JSON.parse(readFileSync(devServerFile(dataDir), 'utf8')) as { databaseUrl: string }).databaseUrl
-    return { base, dataDir, databaseUrl, startedInMs, stop }
+    return { base, dataDir, databaseUrl, startedInMs, stop, pid: dev.pid as number }
   } catch (error) {
     await stop()
     throw error

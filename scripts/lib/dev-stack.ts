@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { startDevIssuer } from './dev-issuer.ts'
-import { explicitConfig, isLocalDatabase } from './dev-vars.ts'
+import { databaseTarget, explicitConfig, isLocalDatabase } from './dev-vars.ts'
 import { prepareDocsAssets } from './docs-assets.ts'
 import { migrateServer } from './migrate.ts'
 import { dataDir as defaultDataDir, devServerFile, root } from './paths.ts'
@@ -32,6 +32,7 @@ export async function startDevStack({
   dataDir = defaultDataDir,
   databaseUrl: given,
   quiet = false,
+  inspect = false,
 }: {
   port: number
   dataDir?: string
@@ -39,6 +40,8 @@ export async function startDevStack({
   databaseUrl?: string
   /** Hides wrangler's output (its request log), for the bench. */
   quiet?: boolean
+  /** Opens the Worker's debugger (`npm run dev -- --inspect`); off by default, as it runs any code in the Worker for any local user. */
+  inspect?: boolean
 }): Promise<DevStack> {
   const log = (line: string) => quiet || console.log(`[dev] ${line}`)
   const explicit = explicitConfig()
@@ -61,9 +64,10 @@ export async function startDevStack({
     let databaseUrl = given ?? explicit.DATABASE_URL
     const embedded = !databaseUrl
     if (!databaseUrl) {
-      const pglite = await startEmbeddedPostgres(join(dataDir, 'pglite'))
+      // Served on a Unix socket in dataDir (0700), never on a TCP port: PGlite asks no password.
+      const pglite = await startEmbeddedPostgres({ dataDir: join(dataDir, 'pglite'), socketDir: dataDir })
       cleanups.push(() => pglite.close())
-      databaseUrl = `postgres://postgres@127.0.0.1:${pglite.port}/postgres`
+      databaseUrl = pglite.url as string
       // Lets `npm run db:seed` reach this database while dev holds PGlite's folder.
       const runtimeFile = devServerFile(dataDir)
       writeFileSync(runtimeFile, JSON.stringify({ databaseUrl }), { mode: 0o600 })
@@ -79,10 +83,9 @@ export async function startDevStack({
 
     let endpoint: SqlEndpoint | undefined
     if (!explicit.DATABASE_HTTP_ENDPOINT && isLocalDatabase(databaseUrl)) {
-      const { hostname, port: dbPort } = new URL(databaseUrl)
       // PGlite is one backend whose socket server interleaves several connections' messages: one connection for it.
       endpoint = await startSqlEndpoint({
-        target: { host: hostname.replace(/^\[|\]$/g, ''), port: Number(dbPort || 5432) },
+        target: databaseTarget(databaseUrl),
         poolSize: embedded ? PGLITE_CONNECTIONS : undefined,
       })
       cleanups.push(() => endpoint?.close())
@@ -108,8 +111,16 @@ export async function startDevStack({
     const varsFile = join(dataDir, 'wrangler.env')
     writeFileSync(varsFile, dotEnv(vars), { mode: 0o600 })
     cleanups.push(() => rmSync(varsFile, { force: true }))
-    const args = ['dev', '--port', String(port), '--env-file', varsFile]
-    const wrangler = spawn(join(root, 'node_modules/.bin/wrangler'), args, {
+    // wrangler dev, through its API (scripts/lib/wrangler-dev.ts): its command line cannot turn the debugger off.
+    const args = [
+      join(root, 'scripts/lib/wrangler-dev.ts'),
+      '--port',
+      String(port),
+      '--env-file',
+      varsFile,
+      ...(inspect ? ['--inspect'] : []),
+    ]
+    const wrangler = spawn(process.execPath, args, {
       stdio: quiet ? 'ignore' : 'inherit',
       cwd: root,
       env: {

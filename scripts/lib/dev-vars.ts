@@ -39,3 +39,15 @@ export function isLocalDatabase(url: string): boolean {
   const host = new URL(url).hostname
   return host === 'localhost' || host === '127.0.0.1' || host === '[::1]'
 }
+
+/**
+ * Where `pg` connects for a Postgres URL: the folder of a Unix socket (`?host=/…`,
+ * as the embedded database is served), or a host and port.
+ */
+export function databaseTarget(url: string): { host: string; port: number } {
+  const parsed = new URL(url)
+  const port = Number(parsed.port || 5432)
+  const socketDir = parsed.searchParams.get('host')
+  if (socketDir?.startsWith('/')) return { host: socketDir, port }
+  return { host: parsed.hostname.replace(/^\[|\]$/g, ''), port }
+}

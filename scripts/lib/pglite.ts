@@ -1,4 +1,5 @@
-import { chmodSync, mkdirSync, readdirSync } from 'node:fs'
+import { chmodSync, lstatSync, mkdirSync, readdirSync, rmSync } from 'node:fs'
+import { connect } from 'node:net'
 import { join } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
@@ -17,14 +18,31 @@ import { migrationsFolder } from './paths.ts'
  */
 export const PGLITE_CONNECTIONS = 1
 
-type EmbeddedPostgres = { db: PGlite; port: number; close(): Promise<void> }
+type EmbeddedPostgres = {
+  db: PGlite
+  /** How `pg` (and the SQL endpoint, through `databaseTarget`) reaches it: its Unix socket, when it serves one. */
+  url?: string
+  close(): Promise<void>
+}
+
+/** The name Postgres gives its socket in a folder, which `pg` looks for given the folder as `host`. */
+const SOCKET_NAME = '.s.PGSQL.5432'
 
 /**
- * PGlite, migrated, listening as a Postgres server on 127.0.0.1.
- * `dataDir` undefined keeps it in memory (tests); a folder keeps it on disk (dev).
- * `port` 0 takes a free one; the tests choose it up front, to start PGlite while workerd starts.
+ * PGlite, migrated. `dataDir` undefined keeps it in memory (tests); a folder
+ * keeps it on disk (dev). Given `socketDir`, it also serves Postgres's protocol
+ * there, on a Unix socket and no TCP port: PGlite's socket server asks no
+ * password (anyone who connects is its superuser), so only who may enter the
+ * folder may connect. The folder must be its owner's alone (0700); the socket
+ * is made 0600 as well.
  */
-export async function startEmbeddedPostgres(dataDir?: string, port = 0): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres({
+  dataDir,
+  socketDir,
+}: {
+  dataDir?: string
+  socketDir?: string
+} = {}): Promise<EmbeddedPostgres> {
   // pg_trgm ships with PGlite but must be loaded; the migrations create it.
   if (dataDir) mkdirSync(dataDir, { recursive: true, mode: 0o700 })
   const db = await PGlite.create(dataDir, { extensions: { pg_trgm } })
@@ -36,18 +54,47 @@ export async function startEmbeddedPostgres(dataDir?: string, port = 0): Promise
   await db.exec('set statement_timeout = 0')
   await migrate(drizzle({ client: db }), { migrationsFolder })
   await db.exec('reset statement_timeout')
+  if (!socketDir) return { db, close: () => db.close() }
+
+  if ((lstatSync(socketDir).mode & 0o077) !== 0)
+    throw new Error(`${socketDir} must be its owner's alone (0700) to hold the database's socket`)
+  const path = join(socketDir, SOCKET_NAME)
+  await removeStaleSocket(path)
   // PGlite is one connection; the server multiplexes the Worker's pools onto it.
-  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port, maxConnections: 100 })
+  const server = new PGLiteSocketServer({ db, path, maxConnections: 100 })
   await server.start()
-  const address = server.getServerConn()
+  chmodSync(path, 0o600)
   return {
     db,
-    port: Number(address.split(':').at(-1)),
+    url: `postgres://postgres@localhost/postgres?host=${encodeURIComponent(socketDir)}`,
     async close() {
       await server.stop()
       await db.close()
+      rmSync(path, { force: true })
     },
   }
+}
+
+/** A socket left by a run that was killed refuses connections: remove it. One that answers belongs to a running dev. */
+async function removeStaleSocket(path: string) {
+  const exists = (() => {
+    try {
+      return lstatSync(path).isSocket()
+    } catch {
+      return false
+    }
+  })()
+  if (!exists) return
+  const answering = await new Promise<boolean>((resolve) => {
+    const probe = connect(path)
+    probe.once('connect', () => {
+      probe.destroy()
+      resolve(true)
+    })
+    probe.once('error', () => resolve(false))
+  })
+  if (answering) throw new Error(`${path}: another process serves a database here (is npm run dev already running on this data folder?)`)
+  rmSync(path)
 }
 
 /** Folders 0700 and files 0600, all the way down. */

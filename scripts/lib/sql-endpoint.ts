@@ -90,6 +90,25 @@ SELECT pg_advisory_unlock_all();
 DISCARD TEMP;
 DISCARD SEQUENCES;`
 
+/**
+ * The response written so far, in UTF-8 bytes (not UTF-16 code units: a
+ * three-byte character is three), as Neon's proxy measures its output buffer.
+ * It checks that buffer before writing each row, so the row that crosses 10 MiB
+ * is still written and only a next one is refused: one row of 11 MiB passes
+ * there. Here the check follows every row, that one and the last included:
+ * stricter by at most one row, so whatever passes here passes on Neon.
+ * @see https://github.com/neondatabase/neon/blob/main/proxy/src/serverless/sql_over_http.rs (`query_to_json`: `json_rows.as_buffer().len() > config.max_response_size_bytes`)
+ */
+class ResponseSize {
+  bytes = 0
+  constructor(start = '') {
+    this.add(start)
+  }
+  add(json: string) {
+    this.bytes += Buffer.byteLength(json)
+  }
+}
+
 /** A failure the proxy itself answers, with no SQLSTATE, in the shape it answers a Postgres error in. */
 class ProxyError extends Error {
   readonly status: number
@@ -177,16 +196,10 @@ export async function startSqlEndpoint({ target, poolSize = 10, port = 0 }: SqlE
 
   /**
    * One statement, always with the extended protocol as Neon's proxy sends it
-   * (several statements in one string are a 42601, and none runs). `budget`
-   * is what is left of the response's 10 MiB; what the rows take is subtracted.
+   * (several statements in one string are a 42601, and none runs). `written`
+   * is the response so far, in UTF-8 bytes; this result is added to it.
    */
-  async function run(
-    client: pg.PoolClient,
-    { query, params = [] }: Query,
-    arrayMode: boolean,
-    rawText: boolean,
-    budget: { bytes: number },
-  ) {
+  async function run(client: pg.PoolClient, { query, params = [] }: Query, arrayMode: boolean, rawText: boolean, written: ResponseSize) {
     if (!query.startsWith(BACKGROUND_MARK)) counts.statements++
     captured?.push({ query, params })
     // pg's own option, missing from its types.
@@ -198,11 +211,13 @@ export async function startSqlEndpoint({ target, poolSize = 10, port = 0 }: SqlE
       ...(rawText ? { types: RAW_TEXT } : {}),
     }
     const result = await client.query(statement)
-    // As the proxy, refused once the rows written so far exceed the limit and another row comes.
-    for (const row of result.rows) {
-      if (budget.bytes < 0) throw new ProxyError(507, `response is too large (max is ${MAX_RESPONSE_BYTES} bytes)`)
-      budget.bytes -= JSON.stringify(row).length + 1
-    }
+    // The proxy writes `{"fields":[…],"rows":[row,row…],"command":…}` and measures what it has written.
+    written.add(`{"fields":${JSON.stringify(result.fields)},"rows":[`)
+    result.rows.forEach((row, index) => {
+      written.add(index === 0 ? JSON.stringify(row) : `,${JSON.stringify(row)}`)
+      if (written.bytes > MAX_RESPONSE_BYTES) throw new ProxyError(507, `response is too large (max is ${MAX_RESPONSE_BYTES} bytes)`)
+    })
+    written.add(`],"command":${JSON.stringify(result.command)},"rowCount":${result.rowCount},"rowAsArray":${arrayMode}}`)
     return {
       command: result.command,
       rowCount: result.rowCount,
@@ -223,11 +238,15 @@ export async function startSqlEndpoint({ target, poolSize = 10, port = 0 }: SqlE
     const level = ISOLATION_LEVELS[String(headers['neon-batch-isolation-level'])]
     const readOnly = headers['neon-batch-read-only'] === 'true'
     const deferrable = headers['neon-batch-deferrable'] === 'true'
-    const budget = { bytes: MAX_RESPONSE_BYTES }
+    // `{"results":[` and a comma between results: the size is the whole answer's, across its statements.
+    const written = new ResponseSize('{"results":[')
     // A failure leaves the transaction open; the reset's ROLLBACK ends it.
     await client.query(`begin${level ? ` isolation level ${level}` : ''}${readOnly ? ' read only' : ''}${deferrable ? ' deferrable' : ''}`)
     const results = []
-    for (const query of queries) results.push(await run(client, query, arrayMode, rawText, budget))
+    for (const query of queries) {
+      if (results.length > 0) written.add(',')
+      results.push(await run(client, query, arrayMode, rawText, written))
+    }
     await client.query('commit')
     return { results }
   }
@@ -277,7 +296,7 @@ export async function startSqlEndpoint({ target, poolSize = 10, port = 0 }: SqlE
       const result = await withConnection<object>(pool, (client) =>
         Array.isArray(queries)
           ? runBatch(client, queries as Query[], request.headers, arrayMode, rawText)
-          : run(client, body as Query, arrayMode, rawText, { bytes: MAX_RESPONSE_BYTES }),
+          : run(client, body as Query, arrayMode, rawText, new ResponseSize()),
       )
       return send(200, result)
     } catch (error) {

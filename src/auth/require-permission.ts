@@ -6,7 +6,8 @@ import type { Permission } from './permissions.ts'
 import { isRateLimited, tooManyRequests } from './rate-limit.ts'
 import { authConfig, bearerToken, verifyToken } from './verify-token.ts'
 
-function forbidden(message: string, permission: Permission) {
+/** 403 for a token without `permission`, naming it in `WWW-Authenticate` (RFC 6750 section 3.1). */
+export function forbidden(message: string, permission: Permission) {
   return new ApiError(403, message, {
     headers: { 'WWW-Authenticate': `Bearer error="insufficient_scope", scope="${permission}"` },
   })

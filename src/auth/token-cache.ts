@@ -24,10 +24,14 @@ type Entry = { payload: Readonly<JWTPayload>; until: number }
 export class TokenCache {
   readonly #entries = new Map<string, Entry>()
 
-  constructor(
-    readonly maxEntries = TOKEN_CACHE_ENTRIES,
-    readonly ttlMs = TOKEN_CACHE_TTL_MS,
-  ) {}
+  readonly maxEntries: number
+  readonly ttlMs: number
+
+  // Plain fields, not parameter properties: Node's type stripping (scripts/ reach src/) erases types only.
+  constructor(maxEntries = TOKEN_CACHE_ENTRIES, ttlMs = TOKEN_CACHE_TTL_MS) {
+    this.maxEntries = maxEntries
+    this.ttlMs = ttlMs
+  }
 
   /** The payload of `token` if it was verified and is still within its time; never an expired one. */
   get(token: string, now = Date.now()): Readonly<JWTPayload> | undefined {

@@ -96,8 +96,6 @@ export const castings = pgTable(
  * each key has an index, so a history is one index range scan.
  */
 export const EVENT_KEYS = ['actor_id', 'movie_id'] as const
-/** The resources whose writes the triggers record, as events name them (migrations/0005_generic_events.sql). */
-export const RECORDED_RESOURCES = ['actor', 'movie', 'casting'] as const
 /** What an event says was done, as the `events_action` constraint allows it. */
 export const EVENT_ACTIONS = ['create', 'update', 'delete', 'restore'] as const
 

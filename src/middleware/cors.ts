@@ -17,14 +17,30 @@ function allowedOrigin(origin: string, c: Context<AppEnv>): string | null {
   return origins.includes(origin) ? origin : null
 }
 
-const EXPOSE_HEADERS = ['ETag', 'Location', 'Retry-After', 'WWW-Authenticate', 'X-Request-Id'].join(',')
+/** Every request header the API reads: a page can send each of them (API.md D5). */
+const CORS_ALLOW_HEADERS = ['Authorization', 'Content-Type', 'If-Match', 'If-None-Match', 'Idempotency-Key', 'X-Request-Id']
 
-/** hono's CORS, for preflight requests. */
+/** Every response header the API documents: a page can read each of them, or it cannot retry safely or write conditionally. */
+const CORS_EXPOSE_HEADERS = [
+  'ETag',
+  'Location',
+  'Retry-After',
+  'WWW-Authenticate',
+  'X-Request-Id',
+  'Idempotent-Replayed',
+  'Content-Disposition',
+]
+const EXPOSE_HEADERS = CORS_EXPOSE_HEADERS.join(',')
+
+/**
+ * hono's CORS, for preflight requests.
+ * @see https://fetch.spec.whatwg.org/#http-cors-protocol (a header neither safelisted nor listed is neither sent nor read by a page)
+ */
 const preflight = cors({
   origin: allowedOrigin,
-  allowHeaders: ['Authorization', 'Content-Type', 'If-Match', 'If-None-Match', 'X-Request-Id'],
+  allowHeaders: CORS_ALLOW_HEADERS,
   allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
-  exposeHeaders: EXPOSE_HEADERS.split(','),
+  exposeHeaders: CORS_EXPOSE_HEADERS,
   maxAge: 600,
 })
 

@@ -1,6 +1,7 @@
-import { and, asc, eq, gt } from 'drizzle-orm'
+import { and, asc, eq, gt, lt, type SQL, sql } from 'drizzle-orm'
 import type { Database } from '../db/client.ts'
 import type { DeclaredResource } from '../resources/declare.ts'
+import { EXPORT_CHUNK_ROWS } from '../schemas/limits.ts'
 import type { Paging, Sort } from '../schemas/listing.ts'
 import { contentHash } from './changes.ts'
 import { cursorPage, numberedPage, offsetOf, ordering } from './listing.ts'
@@ -45,4 +46,37 @@ export async function getRow(db: Database, resource: DeclaredResource, id: numbe
     .from(resource.table)
     .where(eq(resource.fields.id, id))
   return row as (Record<string, unknown> & { etag: string }) | undefined
+}
+
+/**
+ * Every row matching the filters, in the order of `sort` (ties by id), as
+ * chunks of `size`: one statement each, read only when the previous chunk has
+ * been taken. Each chunk starts after the previous one's last row, by (sort
+ * field, id): a keyset walk, an index range scan wherever it is, however far
+ * into the table (API.md D3). A chunk shorter than `size` is the last.
+ * Statements are not one snapshot: a row changed during the walk may be read
+ * as it was or as it is, once.
+ */
+export async function* rowsInChunks(db: Database, resource: DeclaredResource, query: ListQuery, size = EXPORT_CHUNK_ROWS) {
+  const { table, fields } = resource
+  const filters = resource.where(query)
+  const field = query.sort?.field ?? 'id'
+  const descending = query.sort?.descending ?? false
+  const column = fields[field]!
+  let after: SQL | undefined
+  for (;;) {
+    const rows = (await db
+      .select(fields)
+      .from(table)
+      .where(and(filters, after))
+      .orderBy(...ordering(fields, query.sort))
+      .limit(size)) as Record<string, unknown>[]
+    if (rows.length > 0) yield rows
+    if (rows.length < size) return
+    const last = rows.at(-1)!
+    after =
+      field === 'id'
+        ? (descending ? lt : gt)(fields.id, last.id)
+        : sql`(${column}, ${fields.id}) ${sql.raw(descending ? '<' : '>')} (${last[field]}::${sql.raw(column.getSQLType())}, ${last.id}::${sql.raw(fields.id.getSQLType())})`
+  }
 }

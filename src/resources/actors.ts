@@ -45,4 +45,5 @@ export const actorResource = declareResource({
     embed: embeddedMovies,
   },
   permissions: { read: 'read:actors', create: 'create:actors', edit: 'edit:actors', delete: 'delete:actors' },
+  examples: { create: () => ({ name: 'Ada Lovelace', age: 36, gender: 'Female' }), update: { age: 37 }, invalid: { age: 200 } },
 })

@@ -71,6 +71,8 @@ export type Declaration<
   Sort extends string,
   IncludeName extends string,
   Items extends z.ZodObject = z.ZodObject,
+  Create extends z.ZodObject = z.ZodObject,
+  Update extends z.ZodObject = z.ZodObject,
 > = {
   /** The JSON key of one (`actor`) and of many (`actors`), which is also its path. */
   one: One
@@ -84,12 +86,20 @@ export type Declaration<
   fields: Record<string, PgColumn> & { id: PgColumn }
   /** A row as the API shows it; and the bodies of a create (each item of a bulk one too) and of a PATCH. */
   schema: Schema
-  create: z.ZodObject
-  update: z.ZodObject
+  create: Create
+  update: Update
   filters: Filters
   sorts: readonly [Sort, ...Sort[]]
   include: Include<IncludeName, Items>
   permissions: { read: Permission; create: Permission; edit: Permission; delete: Permission }
+  /**
+   * Valid data, for the tests that walk every resource (the permission
+   * matrix, the fuzzer, the contract run): the `n`th of as many distinct
+   * creates as a test needs (distinct in any unique field); a PATCH that
+   * changes a row created with any of them; and a PATCH that fails
+   * validation (422).
+   */
+  examples: { create: (n: number) => z.input<Create>; update: z.input<Update>; invalid: Partial<Record<keyof z.input<Update>, unknown>> }
 }
 
 /** `{ [key]: value }`, typed with the key's name. */
@@ -104,7 +114,9 @@ export function declareResource<
   const Sort extends string,
   const IncludeName extends string,
   Items extends z.ZodObject,
->(declaration: Declaration<One, Many, Schema, Filters, Sort, IncludeName, Items>) {
+  Create extends z.ZodObject,
+  Update extends z.ZodObject,
+>(declaration: Declaration<One, Many, Schema, Filters, Sort, IncludeName, Items, Create, Update>) {
   const { one, many, Name, schema, filters, sorts, include } = declaration
   const filterParams = Object.fromEntries(Object.entries(filters).map(([name, { schema }]) => [name, schema.optional()])) as {
     [Name in keyof Filters]: z.ZodOptional<Filters[Name]['schema']>

@@ -39,4 +39,5 @@ export const movieResource = declareResource({
     embed: embeddedCast,
   },
   permissions: { read: 'read:movies', create: 'create:movies', edit: 'edit:movies', delete: 'delete:movies' },
+  examples: { create: () => ({ title: 'Metropolis', release_date: '1927-01-10' }), update: { title: 'Ronin' }, invalid: { title: '' } },
 })

@@ -1,10 +1,11 @@
 import { Scalar } from '@scalar/hono-api-reference'
 import { Hono } from 'hono'
+import type { GenerateSpecOptions } from 'hono-openapi'
 import * as z from 'zod'
 import { PERMISSIONS } from '../auth/permissions.ts'
 import { readsIfNoneMatch } from '../conditional.ts'
 import type { AppEnv } from '../env.ts'
-import { openAPIDocument, operation } from '../openapi.ts'
+import { builtDocument, openAPIDocument, operation } from '../openapi.ts'
 
 /** Where the Scalar bundle is served from: this Worker's static assets, never a CDN. */
 const SCALAR_SCRIPT = '/docs/scalar.js'
@@ -14,8 +15,51 @@ const documentSchema = z
   .looseObject({ openapi: z.literal('3.1.0'), info: z.looseObject({ title: z.string(), version: z.string() }), paths: z.looseObject({}) })
   .meta({ description: 'An OpenAPI 3.1 document.' })
 
-/** GET /openapi.json, generated from `app`'s routes, and GET /docs, Scalar's reference rendered from it. */
-export const docs = (app: Hono<AppEnv>) =>
+/**
+ * Where the document written at build time is among the static assets
+ * (public/, not committed). Only the Worker reads it: with
+ * `run_worker_first`, a request for this path is the Worker's 404.
+ */
+export const DOCUMENT_ASSET = '/generated/openapi.json'
+
+/** What the document says besides its routes, for hono-openapi. */
+export const documentOptions: Partial<GenerateSpecOptions> = {
+  // Our 400s are the envelope, declared per route; and this document's own path ends in `.json`.
+  defaultValidationErrorResponse: false,
+  excludeStaticFile: false,
+  documentation: {
+    openapi: '3.1.0',
+    info: {
+      title: 'Casting Agency API',
+      version: '1.0.0',
+      contact: { name: 'Casting Agency API maintainers' },
+      description: [
+        'Actors, movies and who is cast in what, with role-based access through Auth0.',
+        'Every response is JSON; errors are `{"success": false, "error": <status>, "message": "…"}`.',
+        `Each operation names the permission it needs in \`x-permission\` (one of ${PERMISSIONS.map((p) => `\`${p}\``).join(', ')}).`,
+      ].join('\n\n'),
+    },
+    tags: [
+      { name: 'Actors', description: 'Actors: name, age, gender.' },
+      { name: 'Movies', description: 'Movies: title, release date.' },
+      { name: 'Castings', description: 'Who is cast in what, and for what fee.' },
+      { name: 'Service', description: 'Health and documentation; no authentication.' },
+    ],
+    components: {
+      securitySchemes: {
+        bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An Auth0 access token (RS256).' },
+      },
+    },
+  },
+}
+
+/**
+ * GET /openapi.json and GET /docs, Scalar's reference rendered from it. The
+ * document is generated from `app`'s routes on the first request; with
+ * `built`, it is the one the build generated from them (DOCUMENT_ASSET), as the
+ * Worker serves its own (src/index.ts).
+ */
+export const docs = (app: Hono<AppEnv>, { built = false }: { built?: boolean } = {}) =>
   new Hono<AppEnv>()
     .get(
       '/openapi.json',
@@ -30,35 +74,7 @@ export const docs = (app: Hono<AppEnv>) =>
           schema: documentSchema,
         },
       }),
-      openAPIDocument(app, {
-        // Our 400s are the envelope, declared per route; and this document's own path ends in `.json`.
-        defaultValidationErrorResponse: false,
-        excludeStaticFile: false,
-        documentation: {
-          openapi: '3.1.0',
-          info: {
-            title: 'Casting Agency API',
-            version: '1.0.0',
-            contact: { name: 'Casting Agency API maintainers' },
-            description: [
-              'Actors, movies and who is cast in what, with role-based access through Auth0.',
-              'Every response is JSON; errors are `{"success": false, "error": <status>, "message": "…"}`.',
-              `Each operation names the permission it needs in \`x-permission\` (one of ${PERMISSIONS.map((p) => `\`${p}\``).join(', ')}).`,
-            ].join('\n\n'),
-          },
-          tags: [
-            { name: 'Actors', description: 'Actors: name, age, gender.' },
-            { name: 'Movies', description: 'Movies: title, release date.' },
-            { name: 'Castings', description: 'Who is cast in what, and for what fee.' },
-            { name: 'Service', description: 'Health and documentation; no authentication.' },
-          ],
-          components: {
-            securitySchemes: {
-              bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An Auth0 access token (RS256).' },
-            },
-          },
-        },
-      }),
+      built ? builtDocument(DOCUMENT_ASSET) : openAPIDocument(app, documentOptions),
     )
     .get(
       SCALAR_SCRIPT,

@@ -1,20 +1,23 @@
 import { Hono } from 'hono'
 import { createFactory } from 'hono/factory'
 import * as z from 'zod'
+import { asOfRead, withAsOf } from '../as-of.ts'
 import { requirePermission } from '../auth/require-permission.ts'
 import { etagHeader, ifMatch, notModified, whyNothingWritten } from '../conditional.ts'
+import { CONTENT_DISPOSITION, csvAccepted, csvAnswer, csvDocumented, oneChunk } from '../csv-export.ts'
+import { createBodies } from '../csv-import.ts'
 import { writtenBy } from '../db/recorded.ts'
 import type { AppEnv } from '../env.ts'
 import { ApiError, nothingToUpdate } from '../errors.ts'
 import { createAndAnswer, idempotencyKey, REPLAYED } from '../idempotency.ts'
 import { operation } from '../openapi.ts'
 import { listHistory, restoreDeleted, retentionDays } from '../queries/history.ts'
-import { getRow, type ListQuery, listRows } from '../queries/rows.ts'
+import { getRow, type ListQuery, listRows, rowsInChunks } from '../queries/rows.ts'
 import { deleteRow, updateRow } from '../queries/writes.ts'
 import type { DeclaredResource } from '../resources/declare.ts'
 import { deletedSchema } from '../schemas/common.ts'
 import { historyQuery, historyResponse } from '../schemas/history.ts'
-import { jsonBodies, jsonBody, optionalQuery, pathIds, validate } from '../validation.ts'
+import { jsonBody, optionalQuery, pathIds, validate } from '../validation.ts'
 
 // The routes every resource has, each built from its declaration
 // (src/resources/): a resource's sub-app lists them as its route table
@@ -46,31 +49,48 @@ export const standardRoutes = <R extends DeclaredResource>(resource: R) =>
     .get('/:id/history', ...history(resource))
     .post('/:id/restore', ...restore(resource))
 
-/** GET /: a page of the rows matching the filters, with `include`; 404 past the last page. */
+/** The columns of a resource's export: its JSON fields, in their order. */
+const columnsOf = (schema: z.ZodObject) => Object.keys(schema.shape)
+
+/** GET /: a page of the rows matching the filters, with `include`; 404 past the last page. With `Accept: text/csv`, every such row. */
 export const list = <R extends DeclaredResource>(resource: R) =>
   factory.createHandlers(
     operation({
       ...named(resource, `list${resource.Name}s`, `List ${resource.many}`),
-      description: `Filters, sort, page size, and \`page\` or the keyset cursor \`after\` (a page read with \`after\` carries \`next_after\` and no \`total\`); \`include=${resource.include.name}\` embeds each ${resource.one}'s ${resource.include.name}.`,
-      success: { status: 200, description: `A page of ${resource.many}.`, schema: resource.responses.list },
+      description: `Filters, sort, page size, and \`page\` or the keyset cursor \`after\` (a page read with \`after\` carries \`next_after\` and no \`total\`); \`include=${resource.include.name}\` embeds each ${resource.one}'s ${resource.include.name}. \`Accept: text/csv\`: every match, as \`${resource.many}.csv\`.`,
+      success: {
+        status: 200,
+        description: `A page of ${resource.many}.`,
+        schema: resource.responses.list,
+        alternatives: csvDocumented(columnsOf(resource.schema)),
+        headers: { 'Content-Disposition': CONTENT_DISPOSITION },
+      },
       errors: { 404: `No ${resource.many} on this page (\`no ${resource.many} found in database.\`).` },
     }),
     requirePermission(resource.permissions.read),
+    // A CSV export is every row: what picks a page, or embeds a list in each row, has no place in it.
+    csvAccepted(['page', 'per_page', 'after', 'include']),
     validate('query', resource.listQuery as R['listQuery']),
     async (c) => {
-      const { items, paging } = await listRows(c.var.db, resource, c.req.valid('query') as ListQuery)
+      const query = c.req.valid('query') as ListQuery
+      if (c.var.csv) return csvAnswer(c, resource.many, columnsOf(resource.schema), rowsInChunks(c.var.db, resource, query))
+      const { items, paging } = await listRows(c.var.db, resource, query)
       if (items.length === 0) throw new ApiError(404, `no ${resource.many} found in database.`)
       return c.json({ success: true, [resource.many]: items, ...paging } as Body<R['responses']['list']>)
     },
   )
 
-/** POST /: one row (201 with Location), or an array of up to 100, all or none; safe to retry under `Idempotency-Key`. */
+/**
+ * POST /: one row (201 with Location), or an array of up to 100, all or none;
+ * or a CSV file of up to 5,000 rows, as an array; safe to retry under `Idempotency-Key`.
+ */
 export const create = <R extends DeclaredResource>(resource: R) => {
   const created = z.xor([resource.responses.created, resource.responses.bulkCreated])
   return factory.createHandlers(
     operation({
       ...named(resource, `create${resource.Name}`, `Create ${resource.a}, or up to 100 at once`),
-      description: 'An array of up to 100 creates them all or none, and answers them in input order, without `Location`.',
+      description:
+        'An array of up to 100 creates them all or none, and answers them in input order, without `Location`; so does a CSV file.',
       success: {
         status: 201,
         description: 'Created.',
@@ -83,7 +103,7 @@ export const create = <R extends DeclaredResource>(resource: R) => {
     }),
     requirePermission(resource.permissions.create),
     idempotencyKey,
-    jsonBodies(resource.create as R['create']),
+    createBodies(resource),
     async (c) => {
       // One object answers `{created: id, <one>}` with a Location; an array, `{created: [ids], <many>}` (API.md C2).
       const input = c.req.valid('json') as Record<string, unknown> | Record<string, unknown>[]
@@ -103,11 +123,12 @@ export const read = <R extends DeclaredResource>(resource: R) =>
       success: {
         status: 200,
         description: `The ${resource.one}.`,
-        schema: resource.responses.one,
-        headers: { ETag: `A strong ETag of the ${resource.one}.` },
+        schema: withAsOf(resource.responses.one as z.ZodObject),
+        headers: { ETag: { description: `A strong ETag of the ${resource.one}; none with \`as_of\`.`, optional: true } },
       },
     }),
     requirePermission(resource.permissions.read),
+    asOfRead(resource),
     optionalQuery(resource.getQuery as R['getQuery']),
     pathIds({ id: resource.notFound }),
     notModified(),
@@ -221,21 +242,35 @@ export const restore = <R extends DeclaredResource>(resource: R) =>
     },
   )
 
-/** GET /:id/<related>: what `include` embeds, for one row (`GET /actors/:id/movies`); mounted by the resource's sub-app. */
+/**
+ * GET /:id/<related>: what `include` embeds, for one row (`GET /actors/:id/movies`); mounted by the resource's sub-app.
+ * With `Accept: text/csv`, the same list as the file `<one>-<id>-<related>.csv` (`movie-1-cast.csv`).
+ */
 export const related = <R extends DeclaredResource>(resource: R) =>
   factory.createHandlers(
     operation({
       operationId: resource.include.operationId,
       tag: 'Castings',
       summary: resource.include.summary,
-      success: { status: 200, description: capitalized(resource.include.description), schema: resource.responses.related },
+      success: {
+        status: 200,
+        description: capitalized(resource.include.description),
+        schema: resource.responses.related,
+        alternatives: csvDocumented(columnsOf(resource.include.items)),
+        headers: { 'Content-Disposition': CONTENT_DISPOSITION },
+      },
     }),
     requirePermission(resource.permissions.read),
+    csvAccepted(),
     pathIds({ id: resource.notFound }),
     async (c) => {
       const { id } = c.req.valid('param')
       const items = await resource.include.list(c.var.db, id)
       if (!items) throw resource.notFound(id)
+      if (c.var.csv) {
+        const filename = `${resource.one}-${id}-${resource.include.name}`
+        return csvAnswer(c, filename, columnsOf(resource.include.items), oneChunk(items as Record<string, unknown>[]))
+      }
       return c.json({ success: true, [resource.key]: id, [resource.include.name]: items } as Body<R['responses']['related']>)
     },
   )

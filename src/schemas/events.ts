@@ -1,8 +1,8 @@
 import * as z from 'zod'
-import { EVENT_ACTIONS, RECORDED_RESOURCES } from '../db/schema.ts'
+import { EVENT_ACTIONS } from '../db/schema.ts'
 import { decodeCursor, type Position } from '../feed-cursor.ts'
 import { integerParam, successSchema } from './common.ts'
-import { eventSchema } from './history.ts'
+import { eventSchema, RECORDED_RESOURCES } from './history.ts'
 
 /** API.md D1: a feed page's size, and how long a request may wait for the next event. */
 export const MAX_FEED_PAGE = 1000

@@ -35,3 +35,12 @@ export const MAX_ID = 2_147_483_647
 /** Rows per page unless `per_page` says otherwise, and its bound. */
 export const DEFAULT_PER_PAGE = 10
 export const MAX_PER_PAGE = 100
+/** A CSV import (API.md D3): at most this many bytes, and this many data rows, created as one bulk create. */
+export const MAX_CSV_BYTES = 1024 * 1024
+export const MAX_CSV_ROWS = 5000
+/**
+ * Rows per statement of a CSV export: each answer stays far below Neon's
+ * 10 MiB (at the worst, 1,000 movies whose titles are 200 control characters,
+ * each 7 bytes on the wire, about 1.4 MB), and the Worker holds about one chunk.
+ */
+export const EXPORT_CHUNK_ROWS = 1000

@@ -7,15 +7,28 @@
 // database connection is cut once it is up.
 import { createServer as createHttpServer } from 'node:http'
 import { connect, createServer, type Server, type Socket } from 'node:net'
+import { join } from 'node:path'
 import pg from 'pg'
 import { createChecks } from '../../scripts/lib/checks.ts'
 import { type Contract, coverageTable, loadContract } from '../../scripts/lib/contract.ts'
 import { DEV_AUDIENCE, DEV_ISSUER, mintDevToken } from '../../scripts/lib/dev-issuer.ts'
 import { freePort, startDevServer } from '../../scripts/lib/dev-server.ts'
+import { databaseTarget } from '../../scripts/lib/dev-vars.ts'
 import { createScratchDatabase, type ScratchDatabase } from '../../scripts/lib/scratch-database.ts'
 import { ROLES } from '../../src/auth/permissions.ts'
+import type { DeclaredResource } from '../../src/resources/declare.ts'
+import { resources } from '../../src/resources/index.ts'
 
 type Stack = Awaited<ReturnType<typeof startDevServer>>
+
+/** Every registered resource (src/resources/index.ts): each gets the same walk, with the example data it declares. */
+const registered: readonly DeclaredResource[] = resources
+
+/** A resource's related list as the document names it (`/actors/{id}/movies`): its one GET under `/<many>/{id}/` but the history. */
+const relatedPath = (contract: Contract, many: string) =>
+  Object.entries(contract.document.paths).find(
+    ([path, operations]) => 'get' in operations && new RegExp(`^/${many}/\\{id\\}/(?!history$)[^/]+$`).test(path),
+  )?.[0] ?? ''
 
 const { check, finish } = createChecks()
 
@@ -56,37 +69,42 @@ async function healthyStack(contract: Contract, stack: Stack) {
   const script = (await go(200, 'GET', '/docs/scalar.js')).response.headers.get('ETag') ?? ''
   await go(304, 'GET', '/docs/scalar.js', { headers: { 'If-None-Match': script } })
 
-  // Actors and movies have the same shape: one walk for each.
-  const resources = [
-    { plural: 'actors', create: { name: 'Ada', age: 30 }, change: { age: 31 }, invalid: { age: 200 }, include: 'movies' },
-    {
-      plural: 'movies',
-      create: { title: 'Metropolis', release_date: '1927-01-10' },
-      change: { title: 'M' },
-      invalid: { title: '' },
-      include: 'cast',
-    },
-  ] as const
+  // Every resource has the same shape: one walk for each, with its example creates (`create(n)`, distinct), change and invalid change.
   const ids: Record<string, number> = {}
-  for (const { plural, create, change, invalid, include } of resources) {
+  for (const { many: plural, examples, include: related } of registered) {
+    const { update: change, invalid } = examples
+    const include = related.name
+    let made = 0
+    const next = () => examples.create(++made)
+    const create = next()
     const collection = `/${plural}`
     await go(404, 'GET', `${collection}?page=1`, bearer(producer)) // no rows yet: the empty page
     const { body } = await go(201, 'POST', collection, sendJson(producer, create))
     const id = body.created as number
     ids[plural] = id
-    const doomed = (await go(201, 'POST', collection, sendJson(producer, create))).body.created as number
+    const doomed = (await go(201, 'POST', collection, sendJson(producer, next()))).body.created as number
     await go(400, 'POST', collection, sendJson(producer, {}))
-    await go(413, 'POST', collection, sendJson(producer, { ...create, padding: BIG }))
-    await go(422, 'POST', collection, sendJson(producer, { ...create, ...invalid }))
-    await go(401, 'POST', collection, { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(create) })
-    await go(403, 'POST', collection, sendJson(nobody, create))
+    await go(413, 'POST', collection, sendJson(producer, { ...next(), padding: BIG }))
+    await go(422, 'POST', collection, sendJson(producer, { ...next(), ...invalid }))
+    await go(401, 'POST', collection, { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(next()) })
+    await go(403, 'POST', collection, sendJson(nobody, next()))
     // The bulk form (API.md C2): the array's answer, an item's 422, the empty array's 400.
-    await go(201, 'POST', collection, sendJson(producer, [create, create]))
-    await go(422, 'POST', collection, sendJson(producer, [create, { ...create, ...invalid }]))
+    await go(201, 'POST', collection, sendJson(producer, [next(), next()]))
+    await go(422, 'POST', collection, sendJson(producer, [next(), { ...next(), ...invalid }]))
     await go(400, 'POST', collection, sendJson(producer, []))
+    // A CSV file (API.md D3): created as an array is; an empty body, over 1 MiB, a row with a cell too many.
+    const csv = { Authorization: `Bearer ${producer}`, 'Content-Type': 'text/csv' }
+    const header = Object.keys(create).join(',')
+    const row = Object.values(create).join(',')
+    await go(201, 'POST', collection, { headers: csv, body: `${header}\r\n${row}\r\n${row}\r\n` })
+    await go(400, 'POST', collection, { headers: csv, body: '' })
+    await go(413, 'POST', collection, { headers: csv, body: `${header}\r\n${'x'.repeat(1024 * 1024)}` })
+    await go(422, 'POST', collection, { headers: csv, body: `${header}\r\n${row},more\r\n` })
 
     await go(200, 'GET', collection, bearer(producer))
     await go(200, 'GET', `${collection}?after=0`, bearer(producer)) // a cursor page: next_after, no total
+    await go(200, 'GET', `${collection}?sort=-id`, bearer(producer, { Accept: 'text/csv' })) // every row, as CSV
+    await go(400, 'GET', `${collection}?per_page=5`, bearer(producer, { Accept: 'text/csv' }))
     await go(200, 'GET', `${collection}?include=${include}`, bearer(producer))
     await go(400, 'GET', `${collection}?include=everything`, bearer(producer))
     await go(400, 'GET', `${collection}?page=0`, bearer(producer))
@@ -137,14 +155,15 @@ async function healthyStack(contract: Contract, stack: Stack) {
   await go(401, 'PUT', casting)
   await go(403, 'PUT', casting, bearer(nobody))
 
-  for (const [path, absent] of [
-    [`/movies/${ids.movies}/actors`, `/movies/${ABSENT}/actors`],
-    [`/actors/${ids.actors}/movies`, `/actors/abc/movies`],
-  ] as const) {
-    await go(200, 'GET', path, bearer(producer))
-    await go(404, 'GET', absent, bearer(producer))
-    await go(401, 'GET', path)
-    await go(403, 'GET', path, bearer(nobody))
+  // Each resource's related list (`/movies/{id}/actors`): an id that names nothing, and one that cannot (`abc`), answer 404.
+  for (const { many } of registered) {
+    const [path, absent, invalid] = [ids[many], ABSENT, 'abc'].map((id) => relatedPath(contract, many).replace('{id}', String(id)))
+    await go(200, 'GET', path!, bearer(producer))
+    await go(200, 'GET', path!, bearer(producer, { Accept: 'text/csv' }))
+    await go(404, 'GET', absent!, bearer(producer))
+    await go(404, 'GET', invalid!, bearer(producer))
+    await go(401, 'GET', path!)
+    await go(403, 'GET', path!, bearer(nobody))
   }
 
   // The whole cast at once (API.md C2).
@@ -166,7 +185,8 @@ async function healthyStack(contract: Contract, stack: Stack) {
   await go(403, 'DELETE', casting, bearer(nobody))
 
   // Idempotency-Key (API.md C3): the first create, its replay, the key on another body, a malformed key.
-  for (const { plural, create, change } of resources) {
+  for (const { many: plural, examples } of registered) {
+    const [create, change] = [examples.create(100), examples.update]
     const key = { 'Idempotency-Key': `contract-${plural}` }
     const first = await go(201, 'POST', `/${plural}`, sendJson(producer, create, key))
     const replay = await go(201, 'POST', `/${plural}`, sendJson(producer, create, key))
@@ -179,7 +199,7 @@ async function healthyStack(contract: Contract, stack: Stack) {
   }
 
   // History and restore (API.md C4), for each resource.
-  for (const { plural } of resources) {
+  for (const { many: plural } of registered) {
     const id = ids[plural]
     await go(200, 'DELETE', `/${plural}/${id}`, bearer(producer))
     await go(200, 'GET', `/${plural}/${id}/history`, bearer(producer))
@@ -192,6 +212,22 @@ async function healthyStack(contract: Contract, stack: Stack) {
     await go(404, 'POST', `/${plural}/${ABSENT}/restore`, bearer(producer))
     await go(401, 'POST', `/${plural}/${id}/restore`)
     await go(403, 'POST', `/${plural}/${id}/restore`, bearer(nobody))
+  }
+
+  // The change feed (API.md D1); its 410 needs a purge, on the server's stack (feedPastRetention).
+  const page = (await go(200, 'GET', '/events?per_page=5', bearer(producer))).body
+  await go(200, 'GET', `/events?after=${page.next_after}&resource=actor&wait=1`, bearer(producer))
+  await go(400, 'GET', '/events?after=nonsense', bearer(producer))
+  await go(401, 'GET', '/events')
+  await go(403, 'GET', '/events', bearer(nobody))
+
+  // As of a moment (API.md D4), for each resource.
+  for (const { many: plural, include } of registered) {
+    const one = `/${plural}/${ids[plural]}`
+    await go(200, 'GET', `${one}?include=${include.name}&as_of=${new Date().toISOString()}`, bearer(producer))
+    await go(404, 'GET', `${one}?as_of=${new Date(Date.now() - 86_400_000).toISOString()}`, bearer(producer)) // not yet created
+    await go(400, 'GET', `${one}?as_of=yesterday`, bearer(producer))
+    await go(410, 'GET', `${one}?as_of=2000-01-01T00:00:00Z`, bearer(producer))
   }
 
   await webhooks(go, base, producer, nobody)
@@ -268,6 +304,23 @@ async function webhooks(
   }
 }
 
+/** GET /events from a cursor the upkeep's purge has passed: 410. */
+async function feedPastRetention(contract: Contract, stack: Stack) {
+  const token = await mintDevToken('producer', { folder: stack.dataDir })
+  const go = (status: number, path: string) => expectStatus(contract, status, stack.base, 'GET', path, bearer(token))
+  for (const name of ['Purged', 'Kept']) await expectStatus(contract, 201, stack.base, 'POST', '/actors', sendJson(token, { name, age: 1 }))
+  const first = ((await go(200, '/events?per_page=1')).body.events as { cursor: string }[])[0]!
+  const client = new pg.Client({ connectionString: stack.databaseUrl })
+  await client.connect()
+  try {
+    // What the upkeep writes when it purges (src/scheduled.ts): the last position it deleted.
+    await client.query('insert into events_purged (txid, id) select txid, id from events order by txid desc, id desc limit 1')
+  } finally {
+    await client.end()
+  }
+  await go(410, `/events?after=${first.cursor}`)
+}
+
 /**
  * The 409 of a create whose Idempotency-Key another request still holds: on
  * the PostgreSQL server, where two transactions truly run at once (PGlite is
@@ -282,8 +335,7 @@ async function keyInProgress(contract: Contract, stack: Stack) {
     await holder.query(
       `insert into idempotency_keys (subject, key, fingerprint, status, body) values ('dev|producer', 'held', 'x', 201, '{}')`,
     )
-    const bodies = { actors: { name: 'Bo', age: 1 }, movies: { title: 'Held', release_date: '2020-02-16' } }
-    for (const [plural, body] of Object.entries(bodies)) {
+    for (const [plural, body] of registered.map(({ many, examples }) => [many, examples.create(1)] as const)) {
       const { response } = await expectStatus(
         contract,
         409,
@@ -300,38 +352,31 @@ async function keyInProgress(contract: Contract, stack: Stack) {
   }
 }
 
-/** One well-formed request per operation; under a fault each must answer 503. */
-function everyOperation(token: string) {
-  const movie = { title: 'Nosferatu', release_date: '1922-03-04' }
-  return [
-    ['GET', '/actors', bearer(token)],
-    ['POST', '/actors', sendJson(token, { name: 'Bo', age: 40 })],
-    ['GET', '/actors/1', bearer(token)],
-    ['PATCH', '/actors/1', sendJson(token, { age: 41 })],
-    ['DELETE', '/actors/1', bearer(token)],
-    ['GET', '/movies', bearer(token)],
-    ['POST', '/movies', sendJson(token, movie)],
-    ['GET', '/movies/1', bearer(token)],
-    ['PATCH', '/movies/1', sendJson(token, { title: 'N' })],
-    ['DELETE', '/movies/1', bearer(token)],
-    ['GET', '/movies/1/actors', bearer(token)],
-    ['GET', '/actors/1/movies', bearer(token)],
-    ['PUT', '/movies/1/actors/1', bearer(token)],
-    ['PUT', '/movies/1/actors', sendJson(token, { cast: [{ actor_id: 1 }] })],
-    ['DELETE', '/movies/1/actors/1', bearer(token)],
-    ['GET', '/actors/1/history', bearer(token)],
-    ['GET', '/movies/1/history', bearer(token)],
-    ['POST', '/actors/1/restore', bearer(token)],
-    ['POST', '/movies/1/restore', bearer(token)],
-    ['POST', '/webhooks', sendJson(token, { url: 'https://example.com/hook', types: ['*'] })],
-    ['GET', '/webhooks', bearer(token)],
-    ['GET', '/webhooks/1', bearer(token)],
-    ['PATCH', '/webhooks/1', sendJson(token, { enabled: true })],
-    ['DELETE', '/webhooks/1', bearer(token)],
-    ['POST', '/webhooks/1/rotate-secret', bearer(token)],
-    ['GET', '/webhooks/1/deliveries', bearer(token)],
-    ['POST', '/webhooks/1/deliveries/ZTEuMS4x/retry', bearer(token)],
-  ] as const
+/** The castings' and webhooks' bodies; every other operation with a body is a resource's create or change, sent its example. */
+const CASTING_BODIES: Record<string, unknown> = {
+  'PUT /movies/{id}/actors': { cast: [{ actor_id: 1 }] },
+  'POST /webhooks': { url: 'https://example.com/hook', types: ['*'] },
+  'PATCH /webhooks/{id}': { enabled: true },
+}
+
+/** One well-formed request per documented protected operation, every id 1; under a fault each must answer 503. */
+function everyOperation(contract: Contract, token: string) {
+  const open = ['/health', '/openapi.json', '/docs', '/docs/scalar.js']
+  return Object.entries(contract.document.paths)
+    .filter(([path]) => !open.includes(path))
+    .flatMap(([path, operations]) =>
+      Object.keys(operations).map((lower) => {
+        const method = lower.toUpperCase()
+        const resource = registered.find(({ many }) => path === `/${many}` || path === `/${many}/{id}`)
+        const body =
+          CASTING_BODIES[`${method} ${path}`] ??
+          (method === 'POST' && resource && !path.includes('{') ? resource.examples.create(1) : undefined) ??
+          (method === 'PATCH' && resource ? resource.examples.update : undefined)
+        // A delivery's cursor: the feed position (1, 1).
+        const url = path.replace('{event_cursor}', 'ZTEuMS4x').replace(/\{\w+\}/g, '1')
+        return [method, url, body === undefined ? bearer(token) : sendJson(token, body)] as const
+      }),
+    )
 }
 
 /**
@@ -343,14 +388,16 @@ async function rateLimited(contract: Contract, stack: Stack) {
   const token = await mintDevToken('director', { folder: stack.dataDir, permissions: [...ROLES.producer] })
   let status = 0
   for (let sent = 0; sent < 5_000 && status !== 429; sent++) status = (await fetch(`${stack.base}/actors`, bearer(token))).status
-  for (const [method, path, init] of everyOperation(token)) await expectStatus(contract, 429, stack.base, method, path, init)
+  for (const [method, path, init] of everyOperation(contract, token)) await expectStatus(contract, 429, stack.base, method, path, init)
 }
 
 /** A TCP relay whose connections can all be cut at once, as a database that goes away. */
 async function cuttableRelay(target: URL) {
   const sockets = new Set<Socket>()
+  // The embedded database is on a Unix socket (`?host=<folder>`); a server on a host and port.
+  const { host, port } = databaseTarget(target.href)
   const server: Server = createServer((client) => {
-    const upstream = connect(Number(target.port || 5432), target.hostname)
+    const upstream = host.startsWith('/') ? connect(join(host, `.s.PGSQL.${port}`)) : connect(port, host)
     for (const [a, b] of [
       [client, upstream],
       [upstream, client],
@@ -365,9 +412,9 @@ async function cuttableRelay(target: URL) {
     }
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
+  const { port: relayPort } = server.address() as { port: number }
   return {
-    url: Object.assign(new URL(target), { host: `127.0.0.1:${port}` }).toString(),
+    url: Object.assign(new URL(target), { host: `127.0.0.1:${relayPort}`, search: '' }).toString(),
     cut: async () => {
       const closed = new Promise((resolve) => server.close(resolve))
       for (const socket of sockets) socket.destroy()
@@ -407,6 +454,7 @@ try {
   const server = await startDevServer({ env: { DATABASE_URL: scratch.url } })
   stacks.push(server)
   await keyInProgress(contract, server)
+  await feedPastRetention(contract, server)
 
   // The identity provider unreachable, and so no key cached: every protected route answers 503.
   console.log('\nFaults: the Worker logs each 503 below as an error, as it should.')
@@ -419,7 +467,7 @@ try {
   })
   stacks.push(noIssuer)
   const unverifiable = await mintDevToken('producer', { folder: noIssuer.dataDir })
-  for (const [method, path, init] of everyOperation(unverifiable)) {
+  for (const [method, path, init] of everyOperation(contract, unverifiable)) {
     const { body } = await expectStatus(contract, 503, noIssuer.base, method, path, init)
     if (path === '/actors' && method === 'GET')
       check('… with the authentication message', body.message === 'authentication service unavailable.')
@@ -432,7 +480,7 @@ try {
   const token = await mintDevToken('producer', { folder: noDatabase.dataDir })
   await relay.cut()
   await expectStatus(contract, 503, noDatabase.base, 'GET', '/health')
-  for (const [method, path, init] of everyOperation(token)) {
+  for (const [method, path, init] of everyOperation(contract, token)) {
     const { body } = await expectStatus(contract, 503, noDatabase.base, method, path, init)
     if (path === '/actors' && method === 'GET') check('… with the database message', body.message === 'database unavailable.')
   }

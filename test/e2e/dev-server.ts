@@ -3,7 +3,10 @@
 // within 60 s on a fresh data folder; what is written survives a restart;
 // stopping it (SIGTERM, as Ctrl-C's SIGINT) leaves nothing listening; and
 // `DATABASE_URL=… npm run db:migrate` migrates a server's database, whose
-// password then reaches no process's command line of `npm run dev`.
+// password then reaches no process's command line of `npm run dev`; it is
+// sealed: tried as another local user, nothing it listens on answers without a
+// secret, the database is on a Unix socket only, and the debugger is off unless
+// `npm run dev -- --inspect` (./sealed.ts).
 // Every response is also checked against /openapi.json (scripts/lib/contract.ts).
 import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -18,6 +21,7 @@ import { startDevServer } from '../../scripts/lib/dev-server.ts'
 import { migrationsFolder, root } from '../../scripts/lib/paths.ts'
 import { createScratchDatabase } from '../../scripts/lib/scratch-database.ts'
 import { commandLines, endpointSecret, runQuickStart } from './quick-start.ts'
+import { checkInspectorOpen, checkSealed } from './sealed.ts'
 
 const { check, finish } = createChecks()
 
@@ -109,6 +113,8 @@ try {
     created201 === 200 && distinct === 200,
     JSON.stringify(burst.filter((r) => r.status !== 201).slice(0, 3)),
   )
+  // API.md D5: tried as another local user, while it runs.
+  checkSealed(check, { pgid: first.pid, workerPort: Number(new URL(first.base).port) })
   await first.stop()
   const afterStop = await globalThis.fetch(`${first.base}/health`).then(
     () => 'answered',
@@ -125,6 +131,11 @@ try {
     JSON.stringify(body),
   )
   await second.stop()
+
+  // The debugger the check above finds closed, opened on request.
+  const inspecting = await startDevServer({ args: ['--inspect'] })
+  checkInspectorOpen(check, { pgid: inspecting.pid })
+  await inspecting.stop()
 } catch (error) {
   check('the dev server check ran to the end', false, String(error))
 } finally {

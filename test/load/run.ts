@@ -9,6 +9,11 @@ import { createChecks } from '../../scripts/lib/checks.ts'
 import { loadContract } from '../../scripts/lib/contract.ts'
 import { mintDevToken } from '../../scripts/lib/dev-issuer.ts'
 import { startDevServer } from '../../scripts/lib/dev-server.ts'
+import type { DeclaredResource } from '../../src/resources/declare.ts'
+import { resources } from '../../src/resources/index.ts'
+
+/** The registered resources besides actors, which the mix reads and writes most: each gets creates of its example. */
+const others = (resources as readonly DeclaredResource[]).filter(({ many }) => many !== 'actors')
 
 const SECONDS = Number(process.env.LOAD_SECONDS ?? 60)
 const CONNECTIONS = 64
@@ -53,7 +58,9 @@ try {
 
   const created = new Set<number>()
   const deleted = new Set<number>()
-  const createdMovies = new Set<number>()
+  /** The acknowledged creates of every other resource, by its path. */
+  const createdOthers = new Map(others.map(({ many }) => [many, new Set<number>()]))
+  const createdMovies = createdOthers.get('movies') ?? new Set<number>()
   const keyed = new Set<string>()
   const keyedSplit: string[] = []
   const ordinaryStatuses: Tally = new Map()
@@ -77,7 +84,7 @@ try {
   async function ordinaryConnection(index: number) {
     const next = random(SEED + index)
     const mine: number[] = []
-    const pick = <T>(items: T[]) => items[Math.floor(next() * items.length)]
+    const pick = <T>(items: readonly T[]) => items[Math.floor(next() * items.length)]
     while (Date.now() < deadline) {
       const token = tokens[index * SUBJECTS_PER_CONNECTION + Math.floor(next() * SUBJECTS_PER_CONNECTION)]!
       const roll = next()
@@ -113,8 +120,10 @@ try {
         outcome = await call(token, 'DELETE', `/actors/${id}`)
         if (outcome.status === 200) deleted.add(id)
       } else if (roll < 0.95) {
-        outcome = await call(token, 'POST', '/movies', { title: `Load movie ${index}`, release_date: '2020-02-16' })
-        if (outcome.status === 201) createdMovies.add(outcome.json.created as number)
+        // Another resource's create (a movie, when movies are the only other), its example's, distinct from any other's.
+        const { many, examples } = pick(others)!
+        outcome = await call(token, 'POST', `/${many}`, examples.create(1_000_000 * (index + 1) + Math.floor(next() * 1_000_000)))
+        if (outcome.status === 201) createdOthers.get(many)!.add(outcome.json.created as number)
       } else {
         const movie = pick([...createdMovies, 1])!
         outcome = await call(token, 'PUT', `/movies/${movie}/actors/${someActor}`, { fee: Math.round(next() * 1e6) / 100 })
@@ -146,26 +155,34 @@ try {
   console.log(`\nrequests: ${total(all)} in ${elapsed.toFixed(1)} s (${(total(all) / elapsed).toFixed(0)} req/s)`)
   console.log(`ordinary subjects (${tokens.length}): ${show(ordinaryStatuses)}`)
   console.log(`the subject over the limit: ${show(hotStatuses)}`)
-  console.log(`acknowledged: ${created.size} actors created, ${deleted.size} deleted, ${createdMovies.size} movies created`)
+  const othersCreated = [...createdOthers].map(([many, ids]) => `${ids.size} ${many} created`)
+  console.log(`acknowledged: ${created.size} actors created, ${deleted.size} deleted, ${othersCreated.join(', ')}`)
 
   const db = new pg.Client({ connectionString: dev.databaseUrl })
   await db.connect()
   const present = new Set((await db.query<{ id: number }>('select id from actors')).rows.map((r) => r.id))
-  const presentMovies = new Set((await db.query<{ id: number }>('select id from movies')).rows.map((r) => r.id))
+  const lostOthers: string[] = []
+  for (const [many, ids] of createdOthers) {
+    const present = new Set((await db.query<{ id: number }>(`select id from ${many}`)).rows.map((r) => r.id))
+    lostOthers.push(...[...ids].filter((id) => !present.has(id)).map((id) => `${many} ${id}`))
+  }
   // Keyed names are unique per key: two rows of one name are a create made twice.
   const duplicated = (
     await db.query<{ name: string }>(`select name from actors where name like 'Keyed %' group by name having count(*) > 1`)
   ).rows.map((r) => r.name)
   // Every acknowledged create has its event, deleted or not (the history outlives the row).
-  const unrecorded = (
-    await db.query<{ id: number }>(
-      `select id from unnest($1::int[]) as id where not exists (select 1 from events where resource = 'actor' and action = 'create' and (keys ->> 'actor_id')::integer = id)`,
-      [[...created]],
+  const unrecorded: string[] = []
+  for (const { one, many, key } of resources as readonly DeclaredResource[]) {
+    const ids = many === 'actors' ? created : createdOthers.get(many)!
+    const { rows } = await db.query<{ id: number }>(
+      // Qualified: a bare `id` inside the subquery is the event's own id.
+      `select created.id from unnest($1::int[]) as created(id) where not exists (select 1 from events where resource = $2::text and action = 'create' and (keys ->> $3::text)::integer = created.id)`,
+      [[...ids], one, key],
     )
-  ).rows.map((r) => r.id)
+    unrecorded.push(...rows.map((r) => `${one} ${r.id}`))
+  }
   await db.end()
   const lost = [...created].filter((id) => !deleted.has(id) && !present.has(id))
-  const lostMovies = [...createdMovies].filter((id) => !presentMovies.has(id))
   const resurrected = [...deleted].filter((id) => present.has(id))
 
   const flagged = contract.exchanges.filter((exchange) => exchange.violations.length > 0)
@@ -180,9 +197,9 @@ try {
   check(`the load was bounded: ${elapsed.toFixed(1)} s for ${SECONDS} s asked`, elapsed < SECONDS + 30)
   check(`zero 5xx (${fiveHundreds})`, fiveHundreds === 0, serverErrors.join('\n    '))
   check(
-    `zero lost acknowledged writes (${lost.length} actors, ${lostMovies.length} movies)`,
-    lost.length === 0 && lostMovies.length === 0,
-    `${lost.slice(0, 10)}`,
+    `zero lost acknowledged writes (${lost.length} actors, ${lostOthers.length} of the other resources)`,
+    lost.length === 0 && lostOthers.length === 0,
+    `${[...lost, ...lostOthers].slice(0, 10)}`,
   )
   check(`no deleted row came back (${resurrected.length})`, resurrected.length === 0, `${resurrected.slice(0, 10)}`)
   check(

@@ -4,6 +4,7 @@
 import { neon, neonConfig } from '@neondatabase/serverless'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { databaseTarget } from '../../scripts/lib/dev-vars.ts'
 import { type SqlEndpoint, startSqlEndpoint } from '../../scripts/lib/sql-endpoint.ts'
 import { startTestDatabase, type TestDatabase } from './test-database.ts'
 
@@ -14,8 +15,7 @@ let viaEndpoint: ReturnType<typeof neon<false, true>>
 
 beforeAll(async () => {
   database = await startTestDatabase()
-  const { hostname, port } = new URL(database.url)
-  endpoint = await startSqlEndpoint({ target: { host: hostname, port: Number(port || 5432) } })
+  endpoint = await startSqlEndpoint({ target: databaseTarget(database.url) })
   neonConfig.fetchEndpoint = () => endpoint.url
   viaEndpoint = neon(database.url, { fullResults: true })
   direct = new pg.Client({ connectionString: database.url })
@@ -181,8 +181,7 @@ describe('the SQL endpoint is as strict as Neon’s proxy', () => {
       body,
     })
   beforeAll(async () => {
-    const { hostname, port } = new URL(database.url)
-    single = await startSqlEndpoint({ target: { host: hostname, port: Number(port || 5432) }, poolSize: 1 })
+    single = await startSqlEndpoint({ target: databaseTarget(database.url), poolSize: 1 })
   })
   afterAll(async () => {
     neonConfig.fetchEndpoint = () => endpoint.url
@@ -238,6 +237,48 @@ describe('the SQL endpoint is as strict as Neon’s proxy', () => {
     expect((await post(JSON.stringify({ query: `select repeat('x', 1048576) from generate_series(1, 9)`, params: [] }))).status).toBe(200)
   })
 
+  // Neon's proxy measures the JSON it has written in UTF-8 bytes; the last row counts as any other (sql-endpoint.ts, ResponseSize).
+  const MAX = 10 * 1024 * 1024
+  const selectOne = (query: string) => post(JSON.stringify({ query, params: [] }))
+
+  it('refuses one row over 10 MiB with 507', async () => {
+    const response = await selectOne(`select repeat('x', ${MAX + 1024}) as big`)
+    expect(response.status).toBe(507)
+    expect(await response.json()).toMatchObject({ message: 'response is too large (max is 10485760 bytes)', code: '' })
+  })
+
+  it('counts UTF-8 bytes: rows of three-byte characters under 10 MiB in UTF-16 units but over it in bytes are a 507', async () => {
+    // 15 rows of 350,000 '€': 5.25 million UTF-16 code units, 15.75 MB.
+    const response = await selectOne(`select repeat('€', 350000) as euros from generate_series(1, 15)`)
+    expect(response.status).toBe(507)
+    // The same as one row (a 'x' among them is one byte): 3.6 million characters, 10.8 MB.
+    expect((await selectOne(`select repeat('€', 3600000) as euros`)).status).toBe(507)
+  })
+
+  it('answers a response just under 10 MiB, and refuses it a kilobyte larger', async () => {
+    // Three-byte characters up to 1 KiB under the limit, with the JSON around them.
+    const under = await selectOne(`select repeat('€', ${Math.floor((MAX - 1024) / 3)}) as euros`)
+    expect(under.status).toBe(200)
+    const size = Buffer.byteLength(await under.text())
+    expect(size).toBeLessThanOrEqual(MAX)
+    expect(size).toBeGreaterThan(MAX - 1024)
+    expect((await selectOne(`select repeat('€', ${Math.floor((MAX + 1024) / 3)}) as euros`)).status).toBe(507)
+  })
+
+  it('counts a batch as one response: two results of 6 MiB are a 507', async () => {
+    const response = await fetch(single.url, {
+      method: 'POST',
+      headers: { 'Neon-Connection-String': database.url, 'Neon-Raw-Text-Output': 'true' },
+      body: JSON.stringify({
+        queries: [
+          { query: `select repeat('x', ${6 * 1024 * 1024}) as a`, params: [] },
+          { query: `select repeat('y', ${6 * 1024 * 1024}) as b`, params: [] },
+        ],
+      }),
+    })
+    expect(response.status).toBe(507)
+  })
+
   it('takes a request up to 10 MiB and refuses a larger one with 413, as Neon answers it', async () => {
     const twoMiB = 'y'.repeat(2 * 1024 * 1024)
     const taken = await post(JSON.stringify({ query: 'select length($1) as n', params: [twoMiB] }))
@@ -249,7 +290,7 @@ describe('the SQL endpoint is as strict as Neon’s proxy', () => {
   })
 
   it('passes only the user, password and database of the connection string to Postgres', async () => {
-    const withOptions = `${database.url}?options=${encodeURIComponent('-c work_mem=1234kB')}`
+    const withOptions = `${database.url}${database.url.includes('?') ? '&' : '?'}options=${encodeURIComponent('-c work_mem=1234kB')}`
     const [setting] = (await sqlVia(single.url, withOptions).query(`select current_setting('work_mem') as work_mem`)).rows
     expect(setting?.work_mem).not.toBe('1234kB')
   })

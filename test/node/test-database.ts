@@ -1,4 +1,6 @@
-import { createServer } from 'node:net'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { startEmbeddedPostgres } from '../../scripts/lib/pglite.ts'
 import { createScratchDatabase } from '../../scripts/lib/scratch-database.ts'
 
@@ -16,8 +18,9 @@ export async function startTestDatabase(): Promise<TestDatabase> {
 
 /**
  * The same, answering with its URL before PGlite has started: PGlite takes
- * seconds to start and migrate, so it listens on a port chosen now, and
- * `ready` settles once it answers there. A server's database is ready at once.
+ * seconds to start and migrate, so it is served on a Unix socket in a folder
+ * made now (0700, as the dev stack's), and `ready` settles once it answers
+ * there. A server's database is ready at once.
  */
 export async function startTestDatabaseInBackground(): Promise<TestDatabase & { ready: Promise<void> }> {
   const serverUrl = process.env.TEST_DATABASE_URL
@@ -25,25 +28,16 @@ export async function startTestDatabaseInBackground(): Promise<TestDatabase & { 
     const scratch = await createScratchDatabase(serverUrl, 'casting_test')
     return { url: scratch.url, close: scratch.drop, ready: Promise.resolve() }
   }
-  const port = await freePort()
-  const embedded = startEmbeddedPostgres(undefined, port)
+  const socketDir = mkdtempSync(join(tmpdir(), 'casting-pglite-'))
+  const embedded = startEmbeddedPostgres({ socketDir })
   // Whoever awaits `ready` sees a failure to start; this only keeps it from being reported twice.
   embedded.catch(() => {})
   return {
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    url: `postgres://postgres@localhost/postgres?host=${encodeURIComponent(socketDir)}`,
     ready: embedded.then(() => {}),
-    close: () => embedded.then((db) => db.close()),
+    close: async () => {
+      await embedded.then((db) => db.close()).catch(() => {})
+      rmSync(socketDir, { recursive: true, force: true })
+    },
   }
-}
-
-/** A port nothing listens on now, from the system. */
-function freePort() {
-  return new Promise<number>((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
 }

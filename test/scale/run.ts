@@ -11,6 +11,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { getTableName } from 'drizzle-orm'
 import pg from 'pg'
 import { createChecks } from '../../scripts/lib/checks.ts'
 import { mintDevToken } from '../../scripts/lib/dev-issuer.ts'
@@ -18,6 +19,8 @@ import { freePort, waitForHealth } from '../../scripts/lib/dev-server.ts'
 import { type DevStack, startDevStack } from '../../scripts/lib/dev-stack.ts'
 import { insertSampleActors, insertSampleMovies } from '../../scripts/lib/sample-data.ts'
 import { createScratchDatabase } from '../../scripts/lib/scratch-database.ts'
+import type { DeclaredResource } from '../../src/resources/declare.ts'
+import { resources as registered } from '../../src/resources/index.ts'
 
 const SERVER = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 const ACTORS = 200_000
@@ -26,10 +29,24 @@ const PER_PAGE = 20
 const SELECTIVE = 0.05
 
 type Params = Record<string, string | number>
-type Resource = { table: 'actors' | 'movies'; rows: number; filters: Params[]; sorts: string[]; deep: Params }
-const resources: Resource[] = [
-  {
-    table: 'actors',
+type Resource = {
+  table: string
+  rows: number
+  filters: Params[]
+  sorts: string[]
+  deep: Params
+  insert: (client: pg.Client) => Promise<unknown>
+}
+
+/** Rows of a resource without sample data of its own: its example creates, each distinct. */
+const OTHER_ROWS = 20_000
+
+/**
+ * The filters worth a plan, chosen for the sample data (scripts/lib/sample-data.ts): common and rare
+ * values, each filter alone and together. A resource without sample data is walked with no filter.
+ */
+const SAMPLES: Record<string, { rows: number; filters: Params[]; insert: (client: pg.Client) => Promise<unknown> }> = {
+  actors: {
     rows: ACTORS,
     filters: [
       {},
@@ -42,11 +59,9 @@ const resources: Resource[] = [
       { gender: 'female', min_age: 30, max_age: 40 },
       { q: 'okafor', gender: 'female', min_age: 30 },
     ],
-    sorts: ['id', '-id', 'name', '-name', 'age', '-age'],
-    deep: { sort: 'name', page: 500 },
+    insert: (client) => insertSampleActors(client, 1, ACTORS),
   },
-  {
-    table: 'movies',
+  movies: {
     rows: MOVIES,
     filters: [
       {},
@@ -55,10 +70,32 @@ const resources: Resource[] = [
       { released_from: '2001-01-01', released_to: '2001-12-31' },
       { released_from: '1950-01-01' },
     ],
-    sorts: ['id', '-id', 'title', '-title', 'release_date', '-release_date'],
-    deep: { sort: 'title', page: 500 },
+    insert: (client) => insertSampleMovies(client, 1, MOVIES),
   },
-]
+}
+
+/** OTHER_ROWS of the resource's example creates, in one statement. */
+function insertExamples({ table, examples }: DeclaredResource, client: pg.Client) {
+  const rows = Array.from({ length: OTHER_ROWS }, (_, i) => examples.create(i + 1))
+  const columns = Object.keys(rows[0]!).join(', ')
+  const name = getTableName(table)
+  return client.query(`insert into ${name} (${columns}) select ${columns} from jsonb_populate_recordset(null::${name}, $1)`, [
+    JSON.stringify(rows),
+  ])
+}
+
+// Every registered resource (src/resources/index.ts): each sort either way, a deep page of the second sort, cursor pages.
+const resources: Resource[] = (registered as readonly DeclaredResource[]).map((resource) => {
+  const sample = SAMPLES[resource.many]
+  return {
+    table: getTableName(resource.table),
+    rows: sample?.rows ?? OTHER_ROWS,
+    filters: sample?.filters ?? [{}],
+    sorts: resource.sorts.flatMap((sort) => [sort, `-${sort}`]),
+    deep: { sort: resource.sorts[1] ?? resource.sorts[0], page: 500 },
+    insert: sample?.insert ?? ((client) => insertExamples(resource, client)),
+  }
+})
 
 type PlanNode = {
   'Node Type': string
@@ -106,10 +143,10 @@ const db = new pg.Client({ connectionString: scratch.url, options: '-c statement
 try {
   await db.connect()
   const started = performance.now()
-  await insertSampleActors(db, 1, ACTORS)
-  await insertSampleMovies(db, 1, MOVIES)
-  await db.query('vacuum analyze actors, movies')
-  console.log(`${ACTORS} actors and ${MOVIES} movies made and analyzed in ${((performance.now() - started) / 1000).toFixed(1)} s`)
+  for (const { insert } of resources) await insert(db)
+  await db.query(`vacuum analyze ${resources.map(({ table }) => table).join(', ')}`)
+  const made = resources.map(({ table, rows }) => `${rows} ${table}`).join(', ')
+  console.log(`${made} made and analyzed in ${((performance.now() - started) / 1000).toFixed(1)} s`)
 
   const port = await freePort()
   const base = `http://127.0.0.1:${port}`
