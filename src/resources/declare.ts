@@ -135,6 +135,8 @@ export function declareResource<
     ...declaration,
     /** The id's name in events and castings (`actor_id`). */
     key: `${one}_id` as `${One}_id`,
+    /** Its operations' tag in the document (`Actors`). */
+    tag: many.replace(/^./, (first) => first.toUpperCase()),
     notFound: (id: string | number) => notFoundIn(Name, id),
     /** The conditions of the filters a list's query string names. */
     where: (query: Record<string, unknown>) =>
@@ -163,6 +165,7 @@ type Responses = 'list' | 'one' | 'created' | 'bulkCreated' | 'updated' | 'resto
 /** Any declared resource, as the code shared by all of them sees one. */
 export type DeclaredResource = Declaration<string, string, z.ZodObject, Record<string, Filter>, string, string> & {
   key: string
+  tag: string
   notFound: (id: string | number) => ApiError
   where: (query: Record<string, unknown>) => SQL | undefined
   listQuery: z.ZodType

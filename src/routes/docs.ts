@@ -6,6 +6,7 @@ import { PERMISSIONS } from '../auth/permissions.ts'
 import { readsIfNoneMatch } from '../conditional.ts'
 import type { AppEnv } from '../env.ts'
 import { builtDocument, openAPIDocument, operation } from '../openapi.ts'
+import { resources } from '../resources/index.ts'
 
 /** Where the Scalar bundle is served from: this Worker's static assets, never a CDN. */
 const SCALAR_SCRIPT = '/docs/scalar.js'
@@ -40,9 +41,14 @@ export const documentOptions: Partial<GenerateSpecOptions> = {
       ].join('\n\n'),
     },
     tags: [
-      { name: 'Actors', description: 'Actors: name, age, gender.' },
-      { name: 'Movies', description: 'Movies: title, release date.' },
+      // Each declared resource's tag, as src/routes/standard.ts names it, with what a row holds.
+      ...resources.map(({ tag, fields }) => ({
+        name: tag,
+        description: `${tag}: ${Object.keys(fields).slice(1).join(', ').replaceAll('_', ' ')}.`,
+      })),
       { name: 'Castings', description: 'Who is cast in what, and for what fee.' },
+      { name: 'History', description: 'The change feed: every change to every resource, in one order.' },
+      { name: 'Webhooks', description: 'The change feed pushed to URLs, signed per Standard Webhooks (docs/webhooks.md).' },
       { name: 'Service', description: 'Health and documentation; no authentication.' },
     ],
     components: {

@@ -34,7 +34,7 @@ const capitalized = (text: string) => text.replace(/^./, (first) => first.toUppe
 /** An operation's name (`getActor`, part of the API: generated clients name their methods by it), tag and summary. */
 const named = (resource: DeclaredResource, operationId: string, summary: string) => ({
   operationId,
-  tag: capitalized(resource.many),
+  tag: resource.tag,
   summary,
 })
 
