@@ -7,6 +7,7 @@
 // endpoint, sessions and transactions by the server (pg_stat_database).
 // `npm run bench -- --cpu [--quick]` measures the Worker alone instead, in
 // plain workerd as production runs it, against a bare Hono Worker (lib/cpu-bench.ts).
+// `npm run bench -- --webhooks [--quick]` measures webhook delivery (lib/webhook-bench.ts).
 import { execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
@@ -32,6 +33,12 @@ if (process.argv.includes('--cpu')) {
   const { cpuBench } = await import('./lib/cpu-bench.ts')
   const at = process.argv.indexOf('--baseline')
   await cpuBench({ quick, server: SERVER, baseline: at > 0 ? process.argv[at + 1] : undefined })
+  process.exit(0)
+}
+// `--webhooks`: first attempt after a commit and deliveries per second, through the local queue (lib/webhook-bench.ts).
+if (process.argv.includes('--webhooks')) {
+  const { webhookBench } = await import('./lib/webhook-bench.ts')
+  await webhookBench({ quick, server: SERVER })
   process.exit(0)
 }
 const LOAD_SECONDS = quick ? 4 : 15

@@ -1,11 +1,12 @@
 import type { IfMatch } from './conditional.ts'
 import type { Database } from './db/client.ts'
+import type { WebhookMessage } from './webhooks/dispatch.ts'
 
 /**
  * The Worker's bindings: the `[vars]` of wrangler.toml (typed by `wrangler
  * types`) plus what is never written there.
  */
-export type Bindings = Omit<Env, 'RATE_LIMITER'> & {
+export type Bindings = Omit<Env, 'RATE_LIMITER' | 'WEBHOOK_QUEUE' | 'WEBHOOK_DEAD_LETTERS'> & {
   /**
    * The `[[ratelimits]]` binding of wrangler.toml: requests per token subject.
    * Optional: a deployment without it is not limited (API.md, "Rate limits").
@@ -19,6 +20,12 @@ export type Bindings = Omit<Env, 'RATE_LIMITER'> & {
    * a loopback address; unset in production, where Neon's own proxy answers.
    */
   DATABASE_HTTP_ENDPOINT?: string
+  /** Secret. Base64 of 32 bytes: the AES-GCM key webhook secrets are stored under (src/webhooks/secrets.ts). */
+  WEBHOOK_ENCRYPTION_KEY?: string
+  /** The `[[queues.producers]]` of webhook deliveries: nudges and one message per (webhook, event). */
+  WEBHOOK_QUEUE: Queue<WebhookMessage>
+  /** Where a delivery goes after its last attempt failed (also the consumer's `dead_letter_queue`). */
+  WEBHOOK_DEAD_LETTERS?: Queue<unknown>
 }
 
 export type AppEnv = {

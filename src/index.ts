@@ -15,7 +15,11 @@ import { docs } from './routes/docs.ts'
 import { feed } from './routes/events.ts'
 import { health } from './routes/health.ts'
 import { movies } from './routes/movies.ts'
-import { upkeep } from './scheduled.ts'
+import { webhookRoutes } from './routes/webhooks.ts'
+import { UPKEEP_CRON, upkeep } from './scheduled.ts'
+import { consume } from './webhooks/deliver.ts'
+import { dispatch, type WebhookMessage } from './webhooks/dispatch.ts'
+import { nudgeAfterWrite } from './webhooks/nudge.ts'
 
 /** The app itself, for what reads its routes (the document, the tests). */
 export const app = new Hono<AppEnv>()
@@ -38,10 +42,20 @@ app.use(async (c, next) => {
 const database = answers(withDatabase, [
   { status: 503, description: 'The database does not answer.', headers: { 'Retry-After': 'Seconds to wait before retrying.' } },
 ])
-for (const path of ['/health', '/events', ...resources.map((resource) => `/${resource.many}/*`)]) app.use(path, database)
+for (const path of ['/health', '/events', ...resources.map((resource) => `/${resource.many}/*`), '/webhooks', '/webhooks/*']) {
+  app.use(path, database)
+}
+// Every write to the record tells the webhook dispatcher, through the queue, after the response.
+for (const path of resources.map((resource) => `/${resource.many}/*`)) app.use(path, nudgeAfterWrite)
 
 // Chained, so the type of `routes` carries every route for `hc<AppType>` (hono/client).
-const routes = app.route('/health', health).route('/actors', actors).route('/movies', movies).route('/', castings).route('/events', feed)
+const routes = app
+  .route('/health', health)
+  .route('/actors', actors)
+  .route('/movies', movies)
+  .route('/', castings)
+  .route('/events', feed)
+  .route('/webhooks', webhookRoutes)
 // Its document is generated at build time (scripts/assets.ts), from these same routes.
 app.route('/', docs(app, { built: true }))
 
@@ -66,6 +80,9 @@ app.onError((error, c) => {
 
 export default {
   fetch: app.fetch,
-  // The Cron Trigger of wrangler.toml: hourly upkeep of keys and history.
-  scheduled: async (_controller, env, context) => context.waitUntil(upkeep(env).then(() => {})),
-} satisfies ExportedHandler<Bindings>
+  // The Cron Triggers of wrangler.toml: hourly upkeep of keys and history; each minute, the webhook dispatcher's safety net.
+  scheduled: async (controller, env, context) =>
+    context.waitUntil(controller.cron === UPKEEP_CRON ? upkeep(env).then(() => {}) : dispatch(env)),
+  // The webhook queue (wrangler.toml): nudges walk the feed, deliveries are POSTed.
+  queue: (batch, env) => consume(batch, env),
+} satisfies ExportedHandler<Bindings, WebhookMessage>

@@ -1,9 +1,12 @@
 import { sql } from 'drizzle-orm'
 import { databaseFor } from './db/client.ts'
-import { events, eventsPurged, idempotencyKeys } from './db/schema.ts'
+import { events, eventsPurged, idempotencyKeys, webhookDeliveries } from './db/schema.ts'
 import type { Bindings } from './env.ts'
 import { KEY_TTL } from './queries/creates.ts'
 import { retention, retentionDays } from './queries/history.ts'
+
+/** The hourly upkeep's Cron Trigger (wrangler.toml); the other one, each minute, is the webhook dispatcher's. */
+export const UPKEEP_CRON = '17 * * * *'
 
 /**
  * Rows one statement deletes at most (each statement stays far inside the 4 s
@@ -28,7 +31,7 @@ async function purge(run: () => Promise<number>, deadline: number) {
 
 /**
  * The hourly upkeep (API.md C5, `[triggers]` in wrangler.toml): expired
- * idempotency keys and events past retention go, in bounded batches; a live
+ * idempotency keys, and events and webhook deliveries past retention go, in bounded batches; a live
  * row (a key within 24 hours, an event within retention, any actor, movie or
  * casting) is never touched. One JSON log line says what went.
  */
@@ -60,7 +63,16 @@ export async function upkeep(env: Bindings) {
     select count(*)::integer as count from gone`),
     deadline,
   )
-  const line = { level: 'info', job: 'upkeep', idempotencyKeysDeleted, eventsDeleted, retentionDays: days }
+  // A webhook's delivery rows last as long as the events they delivered.
+  const deliveriesDeleted = await purge(
+    () =>
+      count(sql`with gone as (
+      delete from ${webhookDeliveries} where ctid in (
+        select ctid from ${webhookDeliveries} where ${webhookDeliveries.updated_at} <= ${retention(days)} limit ${BATCH_ROWS})
+      returning 1) select count(*)::integer as count from gone`),
+    deadline,
+  )
+  const line = { level: 'info', job: 'upkeep', idempotencyKeysDeleted, eventsDeleted, deliveriesDeleted, retentionDays: days }
   console.log(JSON.stringify(line))
   return line
 }

@@ -14,6 +14,7 @@ import { root } from '../scripts/lib/paths.ts'
 import { PGLITE_CONNECTIONS } from '../scripts/lib/pglite.ts'
 import { type EndpointMode, startSqlEndpoint } from '../scripts/lib/sql-endpoint.ts'
 import { startTestDatabaseInBackground } from './node/test-database.ts'
+import { closeReceivers, handleReceivers } from './receivers.ts'
 
 export const TEST_KID = 'test-key-1'
 
@@ -46,6 +47,7 @@ export default async function setup(project: TestProject) {
     () => endpoint.stats(true),
   )
   teardowns.push(() => services.close())
+  teardowns.push(closeReceivers)
 
   project.provide('bindings', {
     DATABASE_URL: databaseUrl,
@@ -55,6 +57,10 @@ export default async function setup(project: TestProject) {
     AUTH0_ISSUER: '',
     AUTH0_JWKS_URL: `${services.url}/jwks.json`,
     CORS_ORIGINS: 'https://app.example.com,https://admin.example.com',
+    // Webhooks (API.md D6): a key of this run's own, receivers on 127.0.0.1, retries a second apart at first.
+    WEBHOOK_ENCRYPTION_KEY: Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64'),
+    WEBHOOK_ALLOW_LOOPBACK_HTTP: 'true',
+    WEBHOOK_RETRY_BASE_SECONDS: '1',
   })
   project.provide('signingKey', { ...(await exportJWK(privateKey)), kid: TEST_KID })
   project.provide('servicesUrl', services.url)
@@ -76,6 +82,7 @@ export default async function setup(project: TestProject) {
  *   GET /hits?path=… counts requests to a path.
  * - POST /database/up|down|hang|error|garbled: how the SQL endpoint answers.
  * - POST /database-stats: the endpoint's round trips and statements since the last call.
+ * - /receivers…: webhook receivers the tests script (test/receivers.ts).
  */
 async function startServices(
   jwks: string,
@@ -89,6 +96,12 @@ async function startServices(
     const url = new URL(request.url ?? '/', 'http://services')
     hits.set(url.pathname, (hits.get(url.pathname) ?? 0) + 1)
     const json = (status: number, body: string) => response.writeHead(status, { 'content-type': 'application/json' }).end(body)
+    if (url.pathname.startsWith('/receivers')) {
+      let body = ''
+      for await (const chunk of request) body += chunk
+      const [status, answer] = (await handleReceivers(request.method ?? 'GET', url.pathname, body)) ?? [404, {}]
+      return json(status, JSON.stringify(answer))
+    }
     if (request.method === 'POST' && url.pathname.startsWith('/database/')) {
       try {
         await setDatabaseMode(url.pathname.slice('/database/'.length) as EndpointMode)

@@ -50,8 +50,9 @@ describe('GET /openapi.json', () => {
       ),
     )
     expect([...documented].sort()).toEqual([...registeredRoutes()].sort())
-    // The five open routes (the feed among them), the castings' three, and each resource's eight (src/routes/standard.ts and its related list).
-    expect(documented.size).toBe(5 + 3 + 8 * registered.length)
+    // The five open routes (the feed among them), the castings' three, each resource's eight (src/routes/standard.ts
+    // and its related list), and the webhooks' eight.
+    expect(documented.size).toBe(5 + 3 + 8 * registered.length + 8)
   })
 
   it('names for each protected operation its permission, bearer security and 401/403', async () => {
@@ -81,7 +82,7 @@ describe('GET /openapi.json', () => {
     // The database middleware: every route that asks the database, and only those.
     for (const [path, operations] of Object.entries(paths)) {
       for (const [method, operation] of Object.entries(operations)) {
-        const asksDatabase = path === '/health' || path === '/events' || resourceOf(path) !== undefined
+        const asksDatabase = path === '/health' || path === '/events' || path.startsWith('/webhooks') || resourceOf(path) !== undefined
         expect(Boolean(operation.responses['503']?.headers?.['Retry-After']?.required), `${method} ${path}`).toBe(asksDatabase)
       }
     }
@@ -100,6 +101,8 @@ describe('GET /openapi.json', () => {
     expect(statuses('/actors/{id}/restore', 'post')).toEqual(['200', '401', '403', '404', '409', '429', '503'])
     expect(statuses('/movies/{id}/history', 'get')).toEqual(['200', '400', '401', '403', '404', '429', '503'])
     expect(statuses('/events', 'get')).toEqual(['200', '400', '401', '403', '410', '429', '503'])
+    expect(statuses('/webhooks', 'post')).toEqual(['201', '400', '401', '403', '413', '422', '429', '503'])
+    expect(statuses('/webhooks/{id}/deliveries/{event_cursor}/retry', 'post')).toEqual(['202', '401', '403', '404', '422', '429', '503'])
     expect(statuses('/movies/{id}', 'patch')).toEqual(['200', '400', '401', '403', '404', '412', '413', '422', '429', '503'])
     expect(statuses('/movies/{id}', 'delete')).toEqual(['200', '400', '401', '403', '404', '412', '429', '503']) // ifMatch, pathIds
     expect(statuses('/actors', 'get')).toEqual(['200', '400', '401', '403', '404', '429', '503']) // validate('query'), requirePermission
@@ -166,6 +169,14 @@ describe('GET /openapi.json, as a client generator reads it', () => {
       'DELETE /movies/{id}/actors/{actor_id}': 'uncastActor',
       'PUT /movies/{id}/actors': 'replaceCast',
       'GET /events': 'listEvents',
+      'POST /webhooks': 'createWebhook',
+      'GET /webhooks': 'listWebhooks',
+      'GET /webhooks/{id}': 'getWebhook',
+      'PATCH /webhooks/{id}': 'updateWebhook',
+      'DELETE /webhooks/{id}': 'deleteWebhook',
+      'POST /webhooks/{id}/rotate-secret': 'rotateWebhookSecret',
+      'GET /webhooks/{id}/deliveries': 'listWebhookDeliveries',
+      'POST /webhooks/{id}/deliveries/{event_cursor}/retry': 'retryWebhookDelivery',
       'GET /openapi.json': 'getOpenApiDocument',
       'GET /docs/scalar.js': 'getDocsScript',
       'GET /docs': 'getDocsPage',

@@ -14,6 +14,16 @@ const INVALID = ['0', '-1', '2147483648', 'abc', '01']
 const CASTING_BODIES: Record<string, Record<string, unknown>> = {
   'PUT /movies/{id}/actors/{actor_id}': { fee: 10 },
   'PUT /movies/{id}/actors': { cast: [] },
+  'PATCH /webhooks/{id}': { enabled: true },
+}
+
+/**
+ * Webhooks (API.md D2) are no declared resource: their ids' 404s, written out. A delivery is named by its
+ * event's feed cursor; one this API did not issue names nothing, as an invalid id does.
+ */
+const WEBHOOK_IDS: Record<string, (raw: string) => string> = {
+  id: (raw) => `Webhook with id ${raw} not found in database.`,
+  event_cursor: (raw) => `Delivery of event ${raw} not found for this webhook.`,
 }
 
 type Route = {
@@ -36,13 +46,18 @@ const ROUTES: Route[] = withPathIds.flatMap(([method, appPath]) => {
   const path = asOpenAPI(appPath)
   const body = CASTING_BODIES[`${method} ${path}`] ?? (method === 'PATCH' ? resourceOf(path)?.examples.update : undefined)
   return [...path.matchAll(/\{(\w+)\}/g)].map(([, id]) => {
+    if (path.startsWith('/webhooks/')) return { method, path, id: id!, message: WEBHOOK_IDS[id!]!, body }
     const resource = resourceOfParam(path, id!)
     return { method, path, id: id!, message: (raw: string) => resource.notFound(raw).message, body }
   })
 })
 
-/** The path with `value` as its id `name`, and 1 as any other id. */
-const urlOf = (path: string, name: string, value: string) => path.replace(`{${name}}`, value).replace(/\{\w+\}/g, '1')
+/** A valid value of each path id: 1, and for a delivery's cursor, the feed position (1, 1). */
+const VALID: Record<string, string> = { event_cursor: 'ZTEuMS4x' }
+
+/** The path with `value` as its id `name`, and a valid value as any other id. */
+const urlOf = (path: string, name: string, value: string) =>
+  path.replace(`{${name}}`, value).replace(/\{(\w+)\}/g, (_, other: string) => VALID[other] ?? '1')
 
 describe('an invalid path id with the database down', () => {
   it.each(ROUTES)(
@@ -50,7 +65,7 @@ describe('an invalid path id with the database down', () => {
     async ({ method, path, id: name, message, body }) => {
       const token = await tokenFor('producer')
       await setDatabase('down')
-      const valid = await callJson(urlOf(path, name, '1'), { method, token, body })
+      const valid = await callJson(urlOf(path, name, VALID[name] ?? '1'), { method, token, body })
       expect(valid.status, 'the database is down, so a valid id answers 503').toBe(503)
       for (const id of INVALID) {
         const { status, body: answer } = await callJson(urlOf(path, name, id), { method, token, body })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { ROLES, type Role } from '../src/auth/permissions'
-import { actors, castings } from '../src/db/schema'
+import { actors, castings, webhookDeliveries } from '../src/db/schema'
 import { app } from '../src/index'
 import type { DeclaredResource } from '../src/resources/declare'
 import { call, callJson, documentOfTheApi, setDatabase, tokenFor, withDb } from './helpers'
@@ -12,11 +12,19 @@ type Route = {
   /** As API.md writes it; `:id` is the id of the resource the path's first segment names, `:actor_id` an actor's. */
   path: string
   permission: string
-  success: 200 | 201
+  success: 200 | 201 | 202
   body?: Record<string, unknown>
   /** What the route needs besides the arranged rows and casting (a restore, a delete first). */
   prepare?: (path: string) => Promise<unknown>
 }
+
+/** A failed delivery of the arranged webhook (`/webhooks/<id>/…`), of the event at feed position (1, 1): `ZTEuMS4x`. */
+const failedDelivery = (path: string) =>
+  withDb((db) =>
+    db
+      .insert(webhookDeliveries)
+      .values({ webhook_id: Number(path.split('/')[2]), event_txid: 1, event_id: 1, type: 'actor.created', state: 'failed' }),
+  )
 
 /** Deletes the resource of a `/<resource>/:id/restore` path, so that there is something to restore. */
 const deleteFirst = async (path: string) => call(path.replace(/\/restore$/, ''), { method: 'DELETE', token: await tokenFor('producer') })
@@ -27,6 +35,30 @@ const CASTINGS: Route[] = [
   { method: 'DELETE', path: '/movies/:id/actors/:actor_id', permission: 'edit:movies', success: 200 },
   { method: 'PUT', path: '/movies/:id/actors', permission: 'edit:movies', success: 200, body: { cast: [{ actor_id: 1, fee: 10 }] } },
   { method: 'GET', path: '/events', permission: 'read:history', success: 200 },
+]
+
+// Webhooks (API.md D2): configuration, not a declared resource; all under manage:webhooks.
+const WEBHOOKS: Route[] = [
+  {
+    method: 'POST',
+    path: '/webhooks',
+    permission: 'manage:webhooks',
+    success: 201,
+    body: { url: 'https://example.com/hook', types: ['*'] },
+  },
+  { method: 'GET', path: '/webhooks', permission: 'manage:webhooks', success: 200 },
+  { method: 'GET', path: '/webhooks/:id', permission: 'manage:webhooks', success: 200 },
+  { method: 'PATCH', path: '/webhooks/:id', permission: 'manage:webhooks', success: 200, body: { description: 'crm' } },
+  { method: 'DELETE', path: '/webhooks/:id', permission: 'manage:webhooks', success: 200 },
+  { method: 'POST', path: '/webhooks/:id/rotate-secret', permission: 'manage:webhooks', success: 200 },
+  { method: 'GET', path: '/webhooks/:id/deliveries', permission: 'manage:webhooks', success: 200, prepare: failedDelivery },
+  {
+    method: 'POST',
+    path: '/webhooks/:id/deliveries/:event_cursor/retry',
+    permission: 'manage:webhooks',
+    success: 202,
+    prepare: failedDelivery,
+  },
 ]
 
 /**
@@ -74,12 +106,14 @@ const REGISTERED = [...new Set(app.routes.filter((route) => route.method !== 'AL
 // (and the test that every protected route has one fails).
 const ROUTES: Route[] = REGISTERED.filter((route) => !OPEN.includes(route)).flatMap((route) => {
   const [method, path] = route.split(' ') as [Method, string]
-  const row = CASTINGS.find((casting) => casting.method === method && casting.path === path) ?? standardRoute(method, path)
+  const row = [...CASTINGS, ...WEBHOOKS].find((route) => route.method === method && route.path === path) ?? standardRoute(method, path)
   return row ? [row] : []
 })
 
-// The permissions of API.md section 3 (and read:history, Part C4): each resource's own, as it declares them.
-const PERMISSIONS = [...new Set([...registered.flatMap((resource) => Object.values(resource.permissions)), 'read:history'])]
+// The permissions of API.md section 3 (and read:history, Part C4; manage:webhooks, D2): each resource's own, as it declares them.
+const PERMISSIONS = [
+  ...new Set([...registered.flatMap((resource) => Object.values(resource.permissions)), 'read:history', 'manage:webhooks']),
+]
 const ALLOWED = {
   assistant: ['read:actors', 'read:movies'],
   director: ['read:actors', 'read:movies', 'create:actors', 'edit:actors', 'delete:actors', 'edit:movies'],
@@ -97,11 +131,22 @@ async function arrange() {
   }
   const cast = await call(`/movies/${ids.movies}/actors/${ids.actors}`, { method: 'PUT', token: producer })
   expect(cast.status).toBe(201)
+  // A receiver that refuses the connection at once: nothing leaves this machine.
+  const webhook = await callJson<{ webhook: { id: number } }>('/webhooks', {
+    method: 'POST',
+    token: producer,
+    body: { url: 'http://127.0.0.1:9/hook', types: ['*'] },
+  })
+  expect(webhook.status).toBe(201)
+  ids.webhooks = webhook.body.webhook.id
   return ids
 }
 
-/** The route's path with the arranged ids in it. */
-const urlOf = (path: string, ids: Record<string, number>) => withIds(path, ({ many }) => ids[many]!)
+/** The route's path with the arranged ids in it (a webhook's, and its delivery's event cursor, on its routes). */
+const urlOf = (path: string, ids: Record<string, number>) =>
+  path.startsWith('/webhooks')
+    ? path.replace(':id', String(ids.webhooks)).replace(':event_cursor', 'ZTEuMS4x')
+    : withIds(path, ({ many }) => ids[many]!)
 
 /** Every row of every registered table, and of castings. */
 const snapshot = () =>

@@ -1,6 +1,6 @@
 import { getTableName, sql } from 'drizzle-orm'
 import { beforeAll, beforeEach } from 'vitest'
-import { events, eventsPurged, idempotencyKeys } from '../src/db/schema'
+import { events, eventsPurged, idempotencyKeys, webhooks } from '../src/db/schema'
 import { resources } from '../src/resources/index'
 import { documentOfTheApi, setDatabase, withDb } from './helpers'
 
@@ -31,7 +31,7 @@ beforeEach(async () => {
     db.batch([
       db.execute(sql`with ${deleteEvery} select ${restartEvery}`),
       db.execute(
-        sql`with deleted_keys as (delete from ${idempotencyKeys}), deleted_mark as (delete from ${eventsPurged}) delete from ${events}`,
+        sql`with deleted_keys as (delete from ${idempotencyKeys}), deleted_mark as (delete from ${eventsPurged}), deleted_hooks as (delete from ${webhooks}) delete from ${events}`,
       ),
     ]),
   )

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { startDevIssuer } from './dev-issuer.ts'
 import { databaseTarget, explicitConfig, isLocalDatabase } from './dev-vars.ts'
@@ -98,6 +99,11 @@ export async function startDevStack({
       log('local development issuer; get a token with `npm run token -- assistant|director|producer`')
     }
 
+    // Webhooks (API.md D6): a local receiver may be on this machine; secrets are sealed with a key kept in the data
+    // folder, so the webhooks a restart finds can still be signed. Deleting .data/ deletes both.
+    supplied.WEBHOOK_ALLOW_LOOPBACK_HTTP = 'true'
+    supplied.WEBHOOK_ENCRYPTION_KEY = localEncryptionKey(dataDir)
+
     // One file for wrangler, in place of .dev.vars (which `--env-file` makes it skip): all of
     // .dev.vars and the environment's keys, then what this stack supplies for the rest.
     const vars = { ...supplied, ...explicit }
@@ -139,6 +145,13 @@ export async function startDevStack({
     await stop()
     throw error
   }
+}
+
+/** The data folder's WEBHOOK_ENCRYPTION_KEY (base64 of 32 random bytes), made on first use, readable by its owner only. */
+function localEncryptionKey(dataDir: string) {
+  const file = join(dataDir, 'webhook-encryption.key')
+  if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600 })
+  return readFileSync(file, 'utf8').trim()
 }
 
 /**

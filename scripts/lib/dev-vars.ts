@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { parseEnv } from 'node:util'
 import { root } from './paths.ts'
 
-/** Configuration keys the Worker reads (API.md section 4, plus the local SQL endpoint). */
+/** Configuration keys the Worker reads (API.md sections 4 and D6, plus the local SQL endpoint). */
 const CONFIG_KEYS = [
   'DATABASE_URL',
   'DATABASE_HTTP_ENDPOINT',
@@ -14,6 +14,9 @@ const CONFIG_KEYS = [
   'CORS_ORIGINS',
   'PUBLIC_ORIGIN',
   'HISTORY_RETENTION_DAYS',
+  'WEBHOOK_ENCRYPTION_KEY',
+  'WEBHOOK_ALLOW_LOOPBACK_HTTP',
+  'WEBHOOK_RETRY_BASE_SECONDS',
 ] as const
 
 /**

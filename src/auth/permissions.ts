@@ -1,4 +1,4 @@
-/** The permissions of API.md section 3 (and `read:history`, Part C4). */
+/** The permissions of API.md section 3 (and `read:history`, Part C4; `manage:webhooks`, D2). */
 export const PERMISSIONS = [
   'read:actors',
   'read:movies',
@@ -9,6 +9,7 @@ export const PERMISSIONS = [
   'create:movies',
   'delete:movies',
   'read:history',
+  'manage:webhooks',
 ] as const
 
 export type Permission = (typeof PERMISSIONS)[number]

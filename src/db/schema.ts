@@ -164,3 +164,57 @@ export const idempotencyKeys = pgTable(
   },
   (t) => [primaryKey({ columns: [t.subject, t.key] }), index('idempotency_keys_created_at_idx').on(t.created_at)],
 )
+
+// Webhooks (API.md D2): the feed pushed to URLs. Not recorded as events: they
+// are configuration of delivery, not part of the record.
+export const DELIVERY_STATES = ['pending', 'delivered', 'failed'] as const
+
+export const webhooks = pgTable(
+  'webhooks',
+  {
+    id: integer().primaryKey().generatedAlwaysAsIdentity(),
+    url: text().notNull(),
+    types: text().array().notNull(),
+    description: text(),
+    enabled: boolean().notNull().default(true),
+    disabled_reason: text(),
+    created_at: timestamp({ withTimezone: true, precision: 3, mode: 'string' }).notNull().defaultNow(),
+    /** The signing secret, AES-GCM encrypted with WEBHOOK_ENCRYPTION_KEY (src/webhooks/secrets.ts): a dump alone cannot sign. */
+    secret: text().notNull(),
+    /** The secret before the last rotation, encrypted as `secret`; deliveries carry its signature too until it expires. */
+    previous_secret: text(),
+    previous_secret_expires_at: timestamp({ withTimezone: true, precision: 3, mode: 'string' }),
+    // Where the dispatcher's walk of the feed (API.md D1) stands for this webhook, as a feed position (txid, id).
+    // It starts below every transaction still running when the webhook was created: what commits later is sent.
+    cursor_txid: bigint({ mode: 'number' }).notNull().default(sql`(pg_snapshot_xmin(pg_current_snapshot())::text::bigint - 1)`),
+    cursor_id: bigint({ mode: 'number' }).notNull().default(sql`9223372036854775807`),
+    /** When its deliveries started failing without a success since; 3 days of that disables it. */
+    failing_since: timestamp({ withTimezone: true, precision: 3, mode: 'string' }),
+  },
+  (t) => [check('webhooks_types_count', sql`cardinality(${t.types}) between 1 and 20`)],
+)
+
+/** One row per (webhook, event) the dispatcher sent to the queue: each attempt's outcome (API.md D2, GET …/deliveries). */
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    webhook_id: integer()
+      .notNull()
+      .references(() => webhooks.id, { onDelete: 'cascade' }),
+    event_txid: bigint({ mode: 'number' }).notNull(),
+    event_id: bigint({ mode: 'number' }).notNull(),
+    type: text().notNull(),
+    attempts: integer().notNull().default(0),
+    state: text().notNull().default('pending'),
+    last_status: integer(),
+    last_error: text(),
+    next_attempt_at: timestamp({ withTimezone: true, precision: 3, mode: 'string' }),
+    updated_at: timestamp({ withTimezone: true, precision: 3, mode: 'string' }).notNull().defaultNow(),
+  },
+  (t) => [
+    // Newest event first is this key walked backwards.
+    primaryKey({ columns: [t.webhook_id, t.event_txid, t.event_id] }),
+    check('webhook_deliveries_state', sql`${t.state} in (${sql.raw(DELIVERY_STATES.map((s) => `'${s}'`).join(', '))})`),
+    index('webhook_deliveries_updated_at_idx').on(t.updated_at),
+  ],
+)

@@ -51,3 +51,6 @@ export async function readFeed(db: Database, after: Position, perPage: number, r
       exists (select 1 from ${eventsPurged} where (${eventsPurged.txid}, ${eventsPurged.id}) > ${position}) as purged`)
   return rows[0]!
 }
+
+// The webhook machinery (src/webhooks/) names events as the feed does.
+export { cursorSql, typeSql }

@@ -48,6 +48,7 @@ export const documentOptions: Partial<GenerateSpecOptions> = {
       })),
       { name: 'Castings', description: 'Who is cast in what, and for what fee.' },
       { name: 'History', description: 'The change feed: every change to every resource, in one order.' },
+      { name: 'Webhooks', description: 'The change feed pushed to URLs, signed per Standard Webhooks (docs/webhooks.md).' },
       { name: 'Service', description: 'Health and documentation; no authentication.' },
     ],
     components: {

@@ -5,6 +5,7 @@
 // (operation, status) pair must have been reached. The 503s need faults, so
 // two more stacks: one whose identity provider cannot be reached, one whose
 // database connection is cut once it is up.
+import { createServer as createHttpServer } from 'node:http'
 import { connect, createServer, type Server, type Socket } from 'node:net'
 import { join } from 'node:path'
 import pg from 'pg'
@@ -228,6 +229,79 @@ async function healthyStack(contract: Contract, stack: Stack) {
     await go(400, 'GET', `${one}?as_of=yesterday`, bearer(producer))
     await go(410, 'GET', `${one}?as_of=2000-01-01T00:00:00Z`, bearer(producer))
   }
+
+  await webhooks(go, base, producer, nobody)
+}
+
+/** Webhooks (API.md D2), with a receiver on this machine that answers 410: a failed delivery, a disabled webhook. */
+async function webhooks(
+  go: (status: number, method: string, path: string, init?: RequestInit) => ReturnType<typeof expectStatus>,
+  base: string,
+  producer: string,
+  nobody: string,
+) {
+  const receiver = createHttpServer((request, response) => {
+    request.resume()
+    request.on('end', () => response.writeHead(410).end())
+  })
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve))
+  try {
+    const url = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hook`
+    const created = await go(201, 'POST', '/webhooks', sendJson(producer, { url, types: ['actor.*'] }))
+    const hook = `/webhooks/${(created.body.webhook as { id: number }).id}`
+    await go(400, 'POST', '/webhooks', sendJson(producer, {}))
+    await go(413, 'POST', '/webhooks', sendJson(producer, { url, types: ['*'], padding: BIG }))
+    await go(422, 'POST', '/webhooks', sendJson(producer, { url: 'https://10.0.0.1/hook', types: ['*'] }))
+    await go(401, 'POST', '/webhooks', { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ url, types: ['*'] }) })
+    await go(403, 'POST', '/webhooks', sendJson(nobody, { url, types: ['*'] }))
+    await go(200, 'GET', '/webhooks', bearer(producer))
+    await go(400, 'GET', '/webhooks?page=0', bearer(producer))
+    await go(404, 'GET', '/webhooks?page=999', bearer(producer))
+    await go(401, 'GET', '/webhooks')
+    await go(403, 'GET', '/webhooks', bearer(nobody))
+    for (const [method, path, init] of [
+      ['GET', hook, bearer(producer)],
+      ['PATCH', hook, sendJson(producer, { description: 'payroll' })],
+      ['POST', `${hook}/rotate-secret`, bearer(producer)],
+    ] as const) {
+      await go(200, method, path, init)
+      await go(404, method, path.replace(hook, `/webhooks/${ABSENT}`), init)
+      await go(401, method, path, { ...init, headers: { 'Content-Type': 'application/json' } })
+      await go(403, method, path, { ...init, headers: { ...init.headers, Authorization: `Bearer ${nobody}` } })
+    }
+    await go(400, 'PATCH', hook, sendJson(producer, '{"url'))
+    await go(413, 'PATCH', hook, sendJson(producer, { description: 'x', padding: BIG }))
+    await go(422, 'PATCH', hook, sendJson(producer, { types: [] }))
+
+    // An event, its delivery answered 410: failed, and the webhook disabled.
+    await go(201, 'POST', '/actors', sendJson(producer, { name: 'Hook', age: 30 }))
+    let delivery: { event_cursor: string; state: string } | undefined
+    for (let waited = 0; waited < 20_000 && delivery?.state !== 'failed'; waited += 250) {
+      await new Promise((resolve) => setTimeout(resolve, 250))
+      const response = await fetch(`${base}${hook}/deliveries`, bearer(producer)) // not a checked exchange: a poll
+      delivery = response.ok ? ((await response.json()) as { deliveries: (typeof delivery)[] }).deliveries[0] : undefined
+    }
+    const deliveries = `${hook}/deliveries`
+    await go(200, 'GET', deliveries, bearer(producer))
+    await go(400, 'GET', `${deliveries}?per_page=0`, bearer(producer))
+    await go(404, 'GET', `${deliveries}?page=99`, bearer(producer))
+    await go(401, 'GET', deliveries)
+    await go(403, 'GET', deliveries, bearer(nobody))
+    const retry = `${deliveries}/${delivery?.event_cursor ?? 'none'}/retry`
+    await go(422, 'POST', retry, bearer(producer)) // the webhook is disabled
+    await go(200, 'PATCH', hook, sendJson(producer, { enabled: true }))
+    await go(202, 'POST', retry, bearer(producer))
+    await go(404, 'POST', `${deliveries}/not-a-cursor/retry`, bearer(producer))
+    await go(401, 'POST', retry)
+    await go(403, 'POST', retry, bearer(nobody))
+    await go(200, 'DELETE', hook, bearer(producer))
+    await go(404, 'DELETE', hook, bearer(producer))
+    await go(401, 'DELETE', hook)
+    await go(403, 'DELETE', hook, bearer(nobody))
+  } finally {
+    receiver.closeAllConnections()
+    receiver.close()
+  }
 }
 
 /** GET /events from a cursor the upkeep's purge has passed: 410. */
@@ -278,8 +352,12 @@ async function keyInProgress(contract: Contract, stack: Stack) {
   }
 }
 
-/** The castings' bodies; every other operation with a body is a resource's create or change, sent its example. */
-const CASTING_BODIES: Record<string, unknown> = { 'PUT /movies/{id}/actors': { cast: [{ actor_id: 1 }] } }
+/** The castings' and webhooks' bodies; every other operation with a body is a resource's create or change, sent its example. */
+const CASTING_BODIES: Record<string, unknown> = {
+  'PUT /movies/{id}/actors': { cast: [{ actor_id: 1 }] },
+  'POST /webhooks': { url: 'https://example.com/hook', types: ['*'] },
+  'PATCH /webhooks/{id}': { enabled: true },
+}
 
 /** One well-formed request per documented protected operation, every id 1; under a fault each must answer 503. */
 function everyOperation(contract: Contract, token: string) {
@@ -294,7 +372,9 @@ function everyOperation(contract: Contract, token: string) {
           CASTING_BODIES[`${method} ${path}`] ??
           (method === 'POST' && resource && !path.includes('{') ? resource.examples.create(1) : undefined) ??
           (method === 'PATCH' && resource ? resource.examples.update : undefined)
-        return [method, path.replace(/\{\w+\}/g, '1'), body === undefined ? bearer(token) : sendJson(token, body)] as const
+        // A delivery's cursor: the feed position (1, 1).
+        const url = path.replace('{event_cursor}', 'ZTEuMS4x').replace(/\{\w+\}/g, '1')
+        return [method, url, body === undefined ? bearer(token) : sendJson(token, body)] as const
       }),
     )
 }
