@@ -13,9 +13,12 @@ const READS = new Set(['GET', 'HEAD', 'OPTIONS'])
 export const nudgeAfterWrite = createMiddleware<AppEnv>(async (c, next) => {
   await next()
   if (READS.has(c.req.method) || c.res.status >= 300) return
-  const sent = c.env.WEBHOOK_QUEUE.send({ dispatch: true }).catch((error: unknown) => {
-    console.error(JSON.stringify({ level: 'error', job: 'nudge', requestId: c.var.requestId, message: String(error).slice(0, 300) }))
-  })
+  // The write has committed: nothing about the queue (not even a missing binding, as in plain workerd) may make it a 500.
+  const sent = Promise.resolve()
+    .then(() => c.env.WEBHOOK_QUEUE.send({ dispatch: true }))
+    .catch((error: unknown) => {
+      console.error(JSON.stringify({ level: 'error', job: 'nudge', requestId: c.var.requestId, message: String(error).slice(0, 300) }))
+    })
   try {
     c.executionCtx.waitUntil(sent)
   } catch {
