@@ -1,8 +1,10 @@
 import { sql } from 'drizzle-orm'
 import { Webhook } from 'standardwebhooks'
 import { describe, expect, inject, it } from 'vitest'
+import type * as z from 'zod'
 import { webhooks } from '../src/db/schema'
 import { app } from '../src/index'
+import type { deliverySchema, webhookSchema } from '../src/schemas/webhooks'
 import { consume, retryDelay } from '../src/webhooks/deliver'
 import { type DeliveryMessage, dispatch, type WebhookMessage } from '../src/webhooks/dispatch'
 import { isDeliverableUrl } from '../src/webhooks/url'
@@ -15,23 +17,9 @@ import { bindings, call, callJson, insertActors, producer, setDatabase, tokenFor
 
 type Plan = Array<number | 'hang'>
 type Received = { headers: Record<string, string>; body: string; at: number }
-type WebhookBody = {
-  id: number
-  url: string
-  types: string[]
-  description: string | null
-  enabled: boolean
-  disabled_reason: string | null
-}
-type Delivery = {
-  event_cursor: string
-  type: string
-  attempts: number
-  state: string
-  last_status: number | null
-  last_error: string | null
-  next_attempt_at: string | null
-}
+// The shapes the document promises, read from the schemas that document them.
+type WebhookBody = z.output<typeof webhookSchema>
+type Delivery = z.output<typeof deliverySchema>
 
 const services = inject('servicesUrl')
 
