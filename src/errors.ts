@@ -1,8 +1,8 @@
-import { NeonDbError } from '@neondatabase/serverless'
 import { DrizzleQueryError } from 'drizzle-orm/errors'
 import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import { NeonDbError } from './db/neon-http.ts'
 
 /**
  * The one error type. Handlers and middleware throw it; `onError` turns it
@@ -41,7 +41,7 @@ const UNAVAILABLE_SQLSTATE = /^(08|53|57|58)/
 /**
  * Whether an error means "the database did not answer". Drizzle wraps a failed
  * statement in a DrizzleQueryError (a batch fails with the driver's own
- * NeonDbError). A SQLSTATE means the server answered; none means the endpoint
+ * NeonDbError, src/db/neon-http.ts). A SQLSTATE means the server answered; none means the endpoint
  * was refused, failed, timed out or answered something that is not Neon's
  * format.
  */
@@ -49,7 +49,7 @@ function isDatabaseUnavailable(error: unknown): boolean {
   if (!(error instanceof DrizzleQueryError || error instanceof NeonDbError)) return false
   // An answer over Neon's 10 MiB (HTTP 507) is no outage: every route is bounded, so it is a bug, and a retry would fail alike.
   const failure = error instanceof DrizzleQueryError ? error.cause : error
-  if (failure instanceof NeonDbError && failure.message.startsWith('Server error (HTTP status 507)')) return false
+  if (failure instanceof NeonDbError && failure.status === 507) return false
   const sqlState = sqlStateOf(error)
   return sqlState === undefined || UNAVAILABLE_SQLSTATE.test(sqlState)
 }

@@ -1,37 +1,25 @@
-import { neon, neonConfig } from '@neondatabase/serverless'
-import { drizzle } from 'drizzle-orm/neon-http'
+import type { BatchItem, BatchResponse } from 'drizzle-orm/batch'
+import { type NeonHttpClient, type NeonHttpQueryResultHKT, NeonHttpSession } from 'drizzle-orm/neon-http/session'
+import { PgDatabase, PgDialect } from 'drizzle-orm/pg-core'
 import { createMiddleware } from 'hono/factory'
 import type { AppEnv, Bindings } from '../env.ts'
-import * as schema from './schema.ts'
+import { type NeonDbError, type SqlOverHttp, sqlOverHttp } from './neon-http.ts'
 import { QUERY_TIMEOUT_MS } from './timeouts.ts'
-
-export type Database = ReturnType<typeof drizzle<typeof schema>>
 
 /** Times a round trip is sent when the history trigger refused its transaction for the feed's order. */
 const FEED_ORDER_ATTEMPTS = 3
 
 /**
- * Whether the database refused the whole transaction with a serialization
- * failure, which at read committed only the history trigger raises: a newer
+ * Whether to send a refused round trip again: a serialization failure, which
+ * at read committed only the history trigger raises, means a newer
  * transaction changed the same resource first (migrations/0007). Nothing was
- * written, so the same request again, under a newer transaction id, is safe.
+ * written, so the same statements again, under a newer transaction id, are safe.
  */
-async function refusedForFeedOrder(response: Response) {
-  if (response.status !== 400) return false
-  const body = (await response
-    .clone()
-    .json()
-    .catch(() => undefined)) as { code?: unknown } | undefined
-  return body?.code === '40001'
-}
+const refusedForFeedOrder = (error: NeonDbError, attempt: number) => error.code === '40001' && attempt < FEED_ORDER_ATTEMPTS
 
 // Every statement is one HTTPS request (Neon's SQL-over-HTTP), bounded here.
-neonConfig.fetchFunction = async (input: RequestInfo, init?: RequestInit) => {
-  for (let attempt = 1; ; attempt++) {
-    const response = await fetch(input, { ...init, signal: AbortSignal.timeout(QUERY_TIMEOUT_MS) })
-    if (attempt === FEED_ORDER_ATTEMPTS || !(await refusedForFeedOrder(response))) return response
-  }
-}
+const boundedFetch = (input: RequestInfo | URL, init?: RequestInit) =>
+  fetch(input, { ...init, signal: AbortSignal.timeout(QUERY_TIMEOUT_MS) })
 
 /** A loopback URL: the only place a local SQL-over-HTTP endpoint may be. */
 function loopbackEndpoint(value: string | undefined): string | undefined {
@@ -45,6 +33,28 @@ function loopbackEndpoint(value: string | undefined): string | undefined {
   }
 }
 
+/**
+ * Drizzle over Neon's HTTP path: one round trip a statement, `batch()` one
+ * transaction. drizzle-orm/neon-http's own database, less the import that
+ * would bring @neondatabase/serverless along: its session over our client.
+ */
+class SqlOverHttpDatabase extends PgDatabase<NeonHttpQueryResultHKT> {
+  readonly #session: NeonHttpSession<Record<string, never>, never>
+  constructor(client: SqlOverHttp) {
+    const dialect = new PgDialect()
+    // The session calls `query(text, params, options)` and `transaction(queries)`, as it would the driver's function.
+    const session = new NeonHttpSession<Record<string, never>, never>(client as unknown as NeonHttpClient, dialect, undefined)
+    super(dialect, session, undefined)
+    this.#session = session
+  }
+
+  batch<U extends BatchItem<'pg'>, T extends Readonly<[U, ...U[]]>>(batch: T): Promise<BatchResponse<T>> {
+    return this.#session.batch(batch)
+  }
+}
+
+export type Database = SqlOverHttpDatabase
+
 // The client holds no connection, only its configuration, so one per isolate
 // serves every request: nothing is opened or closed per request.
 const clients = new Map<string, Database>()
@@ -56,8 +66,9 @@ export function databaseFor(env: Bindings): Database {
   if (!db) {
     // Locally, our own endpoint in front of PGlite or a local server; in production, Neon's own.
     const endpoint = loopbackEndpoint(env.DATABASE_HTTP_ENDPOINT)
-    if (endpoint) neonConfig.fetchEndpoint = () => endpoint
-    db = drizzle({ client: neon(env.DATABASE_URL), schema })
+    db = new SqlOverHttpDatabase(
+      sqlOverHttp({ connectionString: env.DATABASE_URL, endpoint, fetch: boundedFetch, resend: refusedForFeedOrder }),
+    )
     clients.set(key, db)
   }
   return db
