@@ -16,7 +16,12 @@ const ours = sqlOverHttp({ connectionString: bindings.DATABASE_URL, endpoint })
 for (const oid of [1082, 1114, 1184, 1186, 1115, 1182, 1185, 1187, 1231]) types.setTypeParser(oid, (value: string) => value)
 
 /** The parts of a result both promise: the rows as parsed, and each field's name and type. */
-const readBack = (result: { rows: unknown[]; fields: { name: string; dataTypeID: number }[]; command: string; rowCount: number | null }) => ({
+const readBack = (result: {
+  rows: unknown[]
+  fields: { name: string; dataTypeID: number }[]
+  command: string
+  rowCount: number | null
+}) => ({
   rows: result.rows,
   fields: result.fields.map(({ name, dataTypeID }) => ({ name, dataTypeID })),
   command: result.command,
@@ -77,7 +82,10 @@ describe('src/db/neon-http.ts against @neondatabase/serverless', () => {
       false,
       new Date('2026-12-06T09:00:00.123Z'),
       ['a', 'b "c"', null, 'd\\e'],
-      [[1, 2], [3, 4]],
+      [
+        [1, 2],
+        [3, 4],
+      ],
       { nested: { list: [1, 'two'] } },
       12345678901234567890n,
     ]
