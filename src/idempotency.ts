@@ -7,6 +7,7 @@ import { ApiError, constraintOf, sqlStateOf } from './errors.ts'
 import { answers, documented } from './openapi.ts'
 import { type CreateOutcome, createStatements, type StoredKey, storedResponse } from './queries/creates.ts'
 import type { Resource } from './queries/resources.ts'
+import { refusal } from './queries/violations.ts'
 
 const INVALID_KEY = 'Idempotency-Key must be 1 to 255 visible ASCII characters.'
 const NO_SUBJECT = 'Idempotency-Key needs a token with a subject.'
@@ -81,7 +82,7 @@ async function fingerprintOf(c: Context<AppEnv>) {
  * and, under an Idempotency-Key, the stored response in the same transaction.
  * A live key answers its stored response again, or 422 for another request; a
  * create that lost the race for its key reads the winner's (a second round
- * trip).
+ * trip). A value a constraint refuses answers as `refusal` says.
  */
 export async function createAndAnswer(c: Context<AppEnv>, resource: Resource, items: Record<string, unknown>[], one: boolean) {
   const name = c.var.idempotencyKey
@@ -95,7 +96,7 @@ export async function createAndAnswer(c: Context<AppEnv>, resource: Resource, it
   } catch (error) {
     // Another request with this key is still running (it holds the key's claim), or committed first.
     if (key && sqlStateOf(error) === '55P03') throw keyInProgress()
-    if (!key || constraintOf(error) !== 'idempotency_keys_subject_key_pk') throw error
+    if (!key || constraintOf(error) !== 'idempotency_keys_subject_key_pk') throw refusal(error, resource)
     outcome = await storedResponse(c.var.db, key)
     if (!outcome) throw keyInProgress()
   }

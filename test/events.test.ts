@@ -6,6 +6,7 @@ import { events, eventsPurged } from '../src/db/schema'
 import { decodeCursor, encodeCursor } from '../src/feed-cursor'
 import worker from '../src/index'
 import { call, callJson, countedByEndpoint, producer, tokenFor, withDb } from './helpers'
+import { registered } from './registry'
 
 // API.md D1: GET /events, the change feed. The promise under concurrent
 // writers is proven on the PostgreSQL server by test/feed-promise.test.ts.
@@ -127,7 +128,8 @@ describe('GET /events', () => {
     ['per_page=0', 'per_page must be an integer between 1 and 1000.'],
     ['per_page=1001', 'per_page must be an integer between 1 and 1000.'],
     ['per_page=abc', 'per_page must be an integer between 1 and 1000.'],
-    ['resource=director', 'resource must be one of: actor, movie, casting.'],
+    // Every registered resource, in the registry's order, and castings: actor, movie, …, casting.
+    ['resource=director', `resource must be one of: ${[...registered.map(({ one }) => one), 'casting'].join(', ')}.`],
     ['wait=0', 'wait must be an integer between 1 and 25.'],
     ['wait=26', 'wait must be an integer between 1 and 25.'],
     ['wait=1.5', 'wait must be an integer between 1 and 25.'],

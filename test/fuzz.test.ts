@@ -200,15 +200,28 @@ const fee = fc.record({
  * one it accepts.
  */
 function valuesOf(field: z.ZodType): fc.Arbitrary<unknown> {
-  type Json = { type?: string; minimum?: number; maximum?: number; maxLength?: number; pattern?: string }
-  const json = z.toJSONSchema(field, { io: 'input', unrepresentable: 'any' }) as Json
-  if (json.type === 'integer') return fc.integer({ min: json.minimum ?? 0, max: json.maximum ?? 2_147_483_647 })
+  type Json = { type?: string; minimum?: number; exclusiveMinimum?: number; maximum?: number; maxLength?: number; pattern?: string }
+  const schema = z.toJSONSchema(field, { io: 'input', unrepresentable: 'any' }) as Json & { anyOf?: Json[] }
+  // A nullable field (an optional foreign key, `agent_id`): null, or a value of its other kind.
+  const json = schema.anyOf?.find((kind) => kind.type !== 'null') ?? schema
+  const orNull = (values: fc.Arbitrary<unknown>) => (json === schema ? values : fc.oneof(fc.constant(null), values))
+  const min = json.minimum ?? (json.exclusiveMinimum === undefined ? 0 : json.exclusiveMinimum + 1)
+  if (json.type === 'integer') return orNull(fc.integer({ min, max: json.maximum ?? 2_147_483_647 }))
+  // A number (a fee, a commission): hundredths within its bounds, those it accepts.
+  const accepts = (value: unknown) => field.safeParse(value).success
+  if (json.type === 'number')
+    return orNull(
+      fc
+        .integer({ min: Math.ceil(min * 100), max: Math.floor((json.maximum ?? 1_000_000) * 100) })
+        .map((n) => n / 100)
+        .filter(accepts),
+    )
   const fits = (text: string) => text.length <= (json.maxLength ?? Number.POSITIVE_INFINITY)
   const kinds = json.pattern ? [fc.stringMatching(new RegExp(json.pattern)).filter(fits)] : [name.filter(fits), day]
   const accepted = (value: unknown) => field.safeParse(value).success
   const kind = kinds.find((arbitrary) => fc.sample(arbitrary, { seed: 1, numRuns: 20 }).filter(accepted).length >= 10)
   if (!kind) throw new Error(`no values for a field of the kind ${JSON.stringify(json)}: teach valuesOf() one`)
-  return kind.filter(accepted)
+  return orNull(kind.filter(accepted))
 }
 
 /** A body of `schema`: each field valid, the required ones present, the others present or not; with `atLeastOne`, never empty. */

@@ -1,7 +1,7 @@
 import { createMiddleware } from 'hono/factory'
 import type { AppEnv } from '../env.ts'
 import { ApiError } from '../errors.ts'
-import { withSpec } from '../openapi.ts'
+import { operation, withSpec } from '../openapi.ts'
 import type { Permission } from './permissions.ts'
 import { isRateLimited, tooManyRequests } from './rate-limit.ts'
 import { authConfig, bearerToken, verifyToken } from './verify-token.ts'
@@ -65,3 +65,11 @@ export const requirePermission = (permission: Permission) =>
       },
     ],
   )
+
+/**
+ * A group of routes under one tag that all require one permission (the
+ * castings, the webhooks): for each route, its first two handlers, the
+ * operation as the document describes it under that tag, and the permission.
+ */
+export const operationsOf = (tag: string, permission: Permission) => (described: Omit<Parameters<typeof operation>[0], 'tag'>) =>
+  [operation({ ...described, tag }), requirePermission(permission)] as const

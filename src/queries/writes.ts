@@ -3,6 +3,7 @@ import type { IfMatch } from '../conditional.ts'
 import type { Database } from '../db/client.ts'
 import { contentHash, differsFrom, hashMatches } from './changes.ts'
 import { type Resource, rowJson } from './resources.ts'
+import { refusal } from './violations.ts'
 
 /** What a conditional write found: the row's ETag before it (undefined: no such row), and the row it wrote, if any. */
 export type WriteOutcome = {
@@ -20,7 +21,8 @@ const idOf = (resource: Resource) => resource.fields.id!
  * content, in one statement, so two clients racing on one ETag cannot both
  * win; the same statement reads the ETag the row had, so why nothing was
  * written (`whyNothingWritten`) costs no second round trip. `writer` is
- * `writtenBy(c)`, for the history.
+ * `writtenBy(c)`, for the history. A value a constraint refuses answers as
+ * `refusal` says.
  */
 export function updateRow(db: Database, writer: SQL, resource: Resource, id: number, changes: Record<string, unknown>, ifMatch: IfMatch) {
   const etag = contentHash(resource.fields)
@@ -31,7 +33,8 @@ export function updateRow(db: Database, writer: SQL, resource: Resource, id: num
     .returning({ row: sql`${rowJson(resource.fields, resource.many)}`.as('row'), etag: sql`${etag}`.as('etag') })
   // `differs` tells "nothing to change" from "changed by a concurrent write after this statement read the row": the
   // update waits for that write, then finds its If-Match stale, while the row as first read still matches it.
-  return db.execute<WriteOutcome>(sql`
+  return db
+    .execute<WriteOutcome>(sql`
     with before_write as (
       select ${etag} as etag, coalesce(${differsFrom(resource.fields, changes) ?? sql`false`}, false) as differs
       from ${resource.table} where ${idOf(resource)} = ${id}
@@ -39,6 +42,9 @@ export function updateRow(db: Database, writer: SQL, resource: Resource, id: num
     written as (${update.getSQL()})
     select (select etag from before_write) as current, (select differs from before_write) as differs, written.row, written.etag
     from (select 1) as one left join written on true`)
+    .catch((error: unknown) => {
+      throw refusal(error, resource)
+    })
 }
 
 /** Deletes the row (and, by cascade, its castings) if `If-Match` (if any) matches; reads the ETag it had in the same statement. */

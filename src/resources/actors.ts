@@ -11,8 +11,6 @@ import { bounds, declareResource, filter, search } from './declare.ts'
 export const actorResource = declareResource({
   one: 'actor',
   many: 'actors',
-  Name: 'Actor',
-  a: 'an actor',
   their: 'their',
   table: actors,
   fields: actorFields,
@@ -38,6 +36,7 @@ export const actorResource = declareResource({
   include: {
     name: 'movies',
     operationId: 'listFilmography',
+    tag: 'Castings',
     summary: "An actor's movies",
     description: 'the movies the actor is cast in, with fees, in movie id order.',
     items: filmographyEntrySchema,

@@ -5,6 +5,7 @@ import type { Permission } from '../auth/permissions.ts'
 import type { Database } from '../db/client.ts'
 import { type ApiError, notFoundIn } from '../errors.ts'
 import { containing } from '../queries/listing.ts'
+import { rowsReferencing } from '../queries/related.ts'
 import { extended, listResponse, successSchema } from '../schemas/common.ts'
 import { checkCursor, includeParam, type Paging, pagingParams, type Sort as Sorting, sortParam, textParam } from '../schemas/listing.ts'
 
@@ -52,6 +53,8 @@ export function bounds<Low extends string, High extends string, Schema extends z
 export type Include<Name extends string = string, Items extends z.ZodObject = z.ZodObject> = {
   name: Name
   operationId: string
+  /** The route's tag in the document; the resource's own unless said (`Castings`). */
+  tag?: string
   summary: string
   /** What the list holds, in which order. */
   description: string
@@ -62,6 +65,18 @@ export type Include<Name extends string = string, Items extends z.ZodObject = z.
   /** The embedded field of a statement that reads this resource; none without `include`. */
   embed(include: Name | undefined): Record<string, SQL>
 }
+
+/**
+ * An `include` of the rows of another resource (`related`) whose foreign key
+ * `key` holds this resource's id (`owner`, its id column): for agents,
+ * `referencing(actorResource, actors.agent_id, agents.id)` is
+ * `GET /agents/:id/actors` and `include=actors`. Its route's name and words follow.
+ */
+export const referencing = <const Many extends string, Items extends z.ZodObject>(
+  related: { many: Many; schema: Items; fields: Record<string, PgColumn> & { id: PgColumn } },
+  key: PgColumn,
+  owner: PgColumn,
+) => ({ name: related.many, items: related.schema, ...rowsReferencing(related.many, related.fields, key, owner) })
 
 export type Declaration<
   One extends string,
@@ -77,9 +92,7 @@ export type Declaration<
   /** The JSON key of one (`actor`) and of many (`actors`), which is also its path. */
   one: One
   many: Many
-  /** As a message names it (`Actor with id 5 exists.`); with its article (`an actor`), and whose (`their`), as the document words it. */
-  Name: string
-  a: string
+  /** Whose (`their`, `its`), as the document words it. */
   their: string
   table: PgTable
   /** What the API shows of a row, named once (src/db/fields.ts): selected, hashed for the ETag, written by creates. */
@@ -102,6 +115,8 @@ export type Declaration<
   examples: { create: (n: number) => z.input<Create>; update: z.input<Update>; invalid: Partial<Record<keyof z.input<Update>, unknown>> }
 }
 
+const capitalized = (text: string) => text.replace(/^./, (first) => first.toUpperCase())
+
 /** `{ [key]: value }`, typed with the key's name. */
 const keyed = <Key extends string, Value extends z.ZodType>(key: Key, value: Value) => ({ [key]: value }) as Record<Key, Value>
 
@@ -117,7 +132,8 @@ export function declareResource<
   Create extends z.ZodObject,
   Update extends z.ZodObject,
 >(declaration: Declaration<One, Many, Schema, Filters, Sort, IncludeName, Items, Create, Update>) {
-  const { one, many, Name, schema, filters, sorts, include } = declaration
+  const { one, many, schema, filters, sorts, include } = declaration
+  const Name = capitalized(one)
   const filterParams = Object.fromEntries(Object.entries(filters).map(([name, { schema }]) => [name, schema.optional()])) as {
     [Name in keyof Filters]: z.ZodOptional<Filters[Name]['schema']>
   }
@@ -133,10 +149,13 @@ export function declareResource<
   const id = z.int32().positive()
   return {
     ...declaration,
+    /** As a message names it (`Actor with id 5 exists.`), and with its article (`an actor`), as the document words it. */
+    Name,
+    a: `${/^[aeiou]/.test(one) ? 'an' : 'a'} ${one}`,
     /** The id's name in events and castings (`actor_id`). */
     key: `${one}_id` as `${One}_id`,
     /** Its operations' tag in the document (`Actors`). */
-    tag: many.replace(/^./, (first) => first.toUpperCase()),
+    tag: capitalized(many),
     notFound: (id: string | number) => notFoundIn(Name, id),
     /** The conditions of the filters a list's query string names. */
     where: (query: Record<string, unknown>) =>
@@ -164,6 +183,8 @@ type Responses = 'list' | 'one' | 'created' | 'bulkCreated' | 'updated' | 'resto
 
 /** Any declared resource, as the code shared by all of them sees one. */
 export type DeclaredResource = Declaration<string, string, z.ZodObject, Record<string, Filter>, string, string> & {
+  Name: string
+  a: string
   key: string
   tag: string
   notFound: (id: string | number) => ApiError

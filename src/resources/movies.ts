@@ -11,8 +11,6 @@ import { bounds, declareResource, search } from './declare.ts'
 export const movieResource = declareResource({
   one: 'movie',
   many: 'movies',
-  Name: 'Movie',
-  a: 'a movie',
   their: 'its',
   table: movies,
   fields: movieFields,
@@ -32,6 +30,7 @@ export const movieResource = declareResource({
   include: {
     name: 'cast',
     operationId: 'listCast',
+    tag: 'Castings',
     summary: "A movie's cast",
     description: 'the actors cast in the movie, with their fees, in actor id order.',
     items: castMemberSchema,

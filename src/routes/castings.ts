@@ -1,10 +1,9 @@
 import { Hono } from 'hono'
 import type * as z from 'zod'
-import { requirePermission } from '../auth/require-permission.ts'
+import { operationsOf } from '../auth/require-permission.ts'
 import { writtenBy } from '../db/recorded.ts'
 import type { AppEnv } from '../env.ts'
 import { ApiError } from '../errors.ts'
-import { operation } from '../openapi.ts'
 import { castReplaced, deleteCasting, putCasting, replaceCast } from '../queries/castings.ts'
 import { actorResource } from '../resources/actors.ts'
 import { movieResource } from '../resources/movies.ts'
@@ -12,7 +11,8 @@ import { castingDeletedResponse, castingResponse, putCastingSchema, replaceCastS
 import { MAX_CAST, MAX_FILMOGRAPHY } from '../schemas/limits.ts'
 import { jsonBody, pathIds } from '../validation.ts'
 
-const tag = 'Castings'
+/** Every route here: under the Castings tag, and for edit:movies only. */
+const castingOperation = operationsOf('Castings', 'edit:movies')
 
 /** The 404 for what a casting write found missing: the movie, the actor, or the casting itself. */
 const missingError = (missing: 'movie' | 'actor' | 'casting' | 'cast full' | 'filmography full', movieId: number, actorId: number) => {
@@ -36,9 +36,8 @@ const filmographyFull = (id: number) => new ApiError(422, FILMOGRAPHY_FULL.repla
 export const castings = new Hono<AppEnv>()
   .put(
     '/movies/:id/actors',
-    operation({
+    ...castingOperation({
       operationId: 'replaceCast',
-      tag,
       summary: "Replace a movie's cast",
       description: `The movie's whole cast becomes this list (at most ${MAX_CAST} entries; a missing \`fee\` is null), all at once: castings not listed are removed, listed ones are created or get that fee. \`{"cast": []}\` empties it.`,
       success: {
@@ -51,7 +50,6 @@ export const castings = new Hono<AppEnv>()
         422: `An actor is listed twice (\`actor_id 2 is listed twice.\`), or one would be cast in more movies than an actor may be (\`${FILMOGRAPHY_FULL}\`, the first in list order); nothing was written.`,
       },
     }),
-    requirePermission('edit:movies'),
     jsonBody(replaceCastSchema),
     pathIds({ id: movieResource.notFound }),
     async (c) => {
@@ -67,9 +65,8 @@ export const castings = new Hono<AppEnv>()
   // Idempotent: the same PUT again changes nothing and answers 200.
   .put(
     '/movies/:id/actors/:actor_id',
-    operation({
+    ...castingOperation({
       operationId: 'castActor',
-      tag,
       summary: 'Cast an actor in a movie',
       description: 'Creates the casting, or replaces its fee. The body is optional; without one the fee is null.',
       success: [
@@ -78,7 +75,6 @@ export const castings = new Hono<AppEnv>()
       ],
       errors: { 422: `A new casting would pass a bound (\`${CAST_FULL}\`, or \`${FILMOGRAPHY_FULL}\`).` },
     }),
-    requirePermission('edit:movies'),
     jsonBody(putCastingSchema, { optional: true }),
     pathIds({ id: movieResource.notFound, actor_id: actorResource.notFound }),
     async (c) => {
@@ -91,14 +87,12 @@ export const castings = new Hono<AppEnv>()
 
   .delete(
     '/movies/:id/actors/:actor_id',
-    operation({
+    ...castingOperation({
       operationId: 'uncastActor',
-      tag,
       summary: 'Remove an actor from a movie',
       success: { status: 200, description: 'The casting that was removed.', schema: castingDeletedResponse },
       errors: { 404: 'The actor is not cast in the movie (`Actor with id {actor_id} is not cast in movie {id}.`).' },
     }),
-    requirePermission('edit:movies'),
     pathIds({ id: movieResource.notFound, actor_id: actorResource.notFound }),
     async (c) => {
       const { id, actor_id } = c.req.valid('param')

@@ -250,7 +250,7 @@ export const related = <R extends DeclaredResource>(resource: R) =>
   factory.createHandlers(
     operation({
       operationId: resource.include.operationId,
-      tag: 'Castings',
+      tag: resource.include.tag ?? resource.tag,
       summary: resource.include.summary,
       success: {
         status: 200,

@@ -2,11 +2,11 @@ import { zValidator } from '@hono/zod-validator'
 import type { Context } from 'hono'
 import { Hono } from 'hono'
 import * as z from 'zod'
-import { requirePermission } from '../auth/require-permission.ts'
+import { operationsOf } from '../auth/require-permission.ts'
 import type { AppEnv } from '../env.ts'
 import { ApiError, notFoundIn } from '../errors.ts'
 import { decodeCursor } from '../feed-cursor.ts'
-import { documented, operation } from '../openapi.ts'
+import { documented } from '../openapi.ts'
 import {
   createWebhook,
   deleteWebhook,
@@ -38,7 +38,8 @@ import { isDeliverableUrl } from '../webhooks/url.ts'
 // Webhooks (API.md D2): where the feed is pushed. Managed here; delivered by
 // src/webhooks/ (the dispatcher walks the feed, the queue consumer POSTs).
 
-const tag = 'Webhooks'
+/** Every route here: under the Webhooks tag, and for manage:webhooks only. */
+const webhookOperation = operationsOf('Webhooks', 'manage:webhooks')
 const webhookNotFound = (id: string | number) => notFoundIn('Webhook', id)
 const deliveryNotFound = (cursor: string) => new ApiError(404, `Delivery of event ${cursor.slice(0, 100)} not found for this webhook.`)
 const ids = pathIds({ id: webhookNotFound })
@@ -58,9 +59,8 @@ type Webhook = z.input<typeof webhookResponse>['webhook']
 export const webhookRoutes = new Hono<AppEnv>()
   .post(
     '/',
-    operation({
+    ...webhookOperation({
       operationId: 'createWebhook',
-      tag,
       summary: 'Add a webhook',
       description:
         'Every event committed from now on whose type matches is POSTed to `url`, signed per Standard Webhooks with the secret answered here, which is shown only once.',
@@ -71,7 +71,6 @@ export const webhookRoutes = new Hono<AppEnv>()
         headers: { Location: 'The new webhook (`/webhooks/<id>`).' },
       },
     }),
-    requirePermission('manage:webhooks'),
     jsonBody(createWebhookSchema),
     async (c) => {
       const fields = c.req.valid('json')
@@ -85,14 +84,12 @@ export const webhookRoutes = new Hono<AppEnv>()
 
   .get(
     '/',
-    operation({
+    ...webhookOperation({
       operationId: 'listWebhooks',
-      tag,
       summary: 'List webhooks',
       success: { status: 200, description: 'A page of webhooks, in id order.', schema: webhooksResponse },
       errors: { 404: 'No webhooks on this page (`no webhooks found.`), as lists answer.' },
     }),
-    requirePermission('manage:webhooks'),
     validate('query', pageQuery),
     async (c) => {
       const { page = 1, per_page } = c.req.valid('query')
@@ -105,13 +102,11 @@ export const webhookRoutes = new Hono<AppEnv>()
 
   .get(
     '/:id',
-    operation({
+    ...webhookOperation({
       operationId: 'getWebhook',
-      tag,
       summary: 'Get a webhook',
       success: { status: 200, description: 'The webhook.', schema: webhookResponse },
     }),
-    requirePermission('manage:webhooks'),
     ids,
     async (c) => {
       const { id } = c.req.valid('param')
@@ -123,15 +118,13 @@ export const webhookRoutes = new Hono<AppEnv>()
 
   .patch(
     '/:id',
-    operation({
+    ...webhookOperation({
       operationId: 'updateWebhook',
-      tag,
       summary: 'Update a webhook',
       description:
         'At least one field. `enabled: true` turns a disabled webhook back on and clears `disabled_reason`; it resumes from where its deliveries stopped.',
       success: { status: 200, description: 'The webhook as it now is.', schema: webhookResponse },
     }),
-    requirePermission('manage:webhooks'),
     jsonBody(updateWebhookSchema),
     ids,
     async (c) => {
@@ -146,14 +139,12 @@ export const webhookRoutes = new Hono<AppEnv>()
 
   .delete(
     '/:id',
-    operation({
+    ...webhookOperation({
       operationId: 'deleteWebhook',
-      tag,
       summary: 'Delete a webhook',
       description: 'Nothing more is sent to it; its deliveries go with it.',
       success: { status: 200, description: 'The id of the deleted webhook.', schema: deletedSchema },
     }),
-    requirePermission('manage:webhooks'),
     ids,
     async (c) => {
       const { id } = c.req.valid('param')
@@ -164,15 +155,13 @@ export const webhookRoutes = new Hono<AppEnv>()
 
   .post(
     '/:id/rotate-secret',
-    operation({
+    ...webhookOperation({
       operationId: 'rotateWebhookSecret',
-      tag,
       summary: "Rotate a webhook's secret",
       description:
         'A new secret, shown only here. For 24 hours every delivery carries two signatures in `webhook-signature`, one with each secret.',
       success: { status: 200, description: 'The webhook, with its new secret.', schema: webhookWithSecretResponse },
     }),
-    requirePermission('manage:webhooks'),
     ids,
     async (c) => {
       const { id } = c.req.valid('param')
@@ -185,15 +174,13 @@ export const webhookRoutes = new Hono<AppEnv>()
 
   .get(
     '/:id/deliveries',
-    operation({
+    ...webhookOperation({
       operationId: 'listWebhookDeliveries',
-      tag,
       summary: "A webhook's deliveries",
       description: 'Newest event first; one per event sent, with its attempts and how the last one went.',
       success: { status: 200, description: 'A page of deliveries.', schema: deliveriesResponse },
       errors: { 404: 'No deliveries on this page (`no deliveries found.`), as lists answer.' },
     }),
-    requirePermission('manage:webhooks'),
     validate('query', pageQuery),
     ids,
     async (c) => {
@@ -215,9 +202,8 @@ export const webhookRoutes = new Hono<AppEnv>()
 
   .post(
     '/:id/deliveries/:event_cursor/retry',
-    operation({
+    ...webhookOperation({
       operationId: 'retryWebhookDelivery',
-      tag,
       summary: 'Send a failed delivery again',
       description: 'The delivery becomes pending and is attempted at once, with a fresh schedule of retries.',
       success: { status: 202, description: 'Queued.', schema: deliveryResponse },
@@ -226,7 +212,6 @@ export const webhookRoutes = new Hono<AppEnv>()
         422: 'The delivery has not failed (`only a failed delivery can be retried.`), or the webhook is disabled (`Webhook with id {id} is disabled.`).',
       },
     }),
-    requirePermission('manage:webhooks'),
     eventCursor,
     ids,
     async (c) => {

@@ -1,0 +1,30 @@
+import { getTableName } from 'drizzle-orm'
+import { DrizzleQueryError } from 'drizzle-orm/errors'
+import { ApiError, constraintOf, notFoundIn, sqlStateOf } from '../errors.ts'
+import type { Resource } from './resources.ts'
+
+const capitalized = (text: string) => text.replace(/^./, (first) => first.toUpperCase())
+
+/** The column and value a unique or foreign key violation names (`Key (email)=(a@b.c) already exists.`). */
+function keyOf(error: unknown) {
+  const detail = (error instanceof DrizzleQueryError ? error.cause : error) as { detail?: unknown } | undefined
+  const [, column, value] = /^Key \((\w+)\)=\((.*)\)/.exec(typeof detail?.detail === 'string' ? detail.detail : '') ?? []
+  return column === undefined || value === undefined ? undefined : { column, value }
+}
+
+/**
+ * A create or update of `resource` that a unique or foreign key constraint of
+ * its table refused, as the answer it is: 409 for a value another row holds
+ * (`agents_email_unique`: `Agent with email a@b.c exists.`), and for an id
+ * that names nothing (`actors_agent_id_…_fk`) that resource's 404 (`Agent with
+ * id 9 not found in database.`). The database is the judge: a check before
+ * the write would race with another. Any other error comes back as it was.
+ */
+export function refusal(error: unknown, resource: Resource): unknown {
+  const key = keyOf(error)
+  const constraint = constraintOf(error)
+  if (!key || !constraint?.startsWith(`${getTableName(resource.table)}_${key.column}_`)) return error
+  if (sqlStateOf(error) === '23505') return new ApiError(409, `${capitalized(resource.one)} with ${key.column} ${key.value} exists.`)
+  if (sqlStateOf(error) === '23503' && key.column.endsWith('_id')) return notFoundIn(capitalized(key.column.slice(0, -3)), key.value)
+  return error
+}
