@@ -1,6 +1,7 @@
 import { and, eq, type SQL, sql } from 'drizzle-orm'
 import type { IfMatch } from '../conditional.ts'
 import type { Database } from '../db/client.ts'
+import { inTurn } from '../db/recorded.ts'
 import { contentHash, differsFrom, hashMatches } from './changes.ts'
 import { type Resource, rowJson } from './resources.ts'
 
@@ -20,14 +21,16 @@ const idOf = (resource: Resource) => resource.fields.id!
  * content, in one statement, so two clients racing on one ETag cannot both
  * win; the same statement reads the ETag the row had, so why nothing was
  * written (`whyNothingWritten`) costs no second round trip. `writer` is
- * `writtenBy(c)`, for the history.
+ * `writtenBy(c)`, for the history; the write waits its turn (`inTurn`).
  */
 export function updateRow(db: Database, writer: SQL, resource: Resource, id: number, changes: Record<string, unknown>, ifMatch: IfMatch) {
   const etag = contentHash(resource.fields)
   const update = db
     .update(resource.table)
     .set(changes)
-    .where(and(eq(idOf(resource), id), differsFrom(resource.fields, changes), hashMatches(etag, ifMatch), writer))
+    .where(
+      and(eq(idOf(resource), id), differsFrom(resource.fields, changes), hashMatches(etag, ifMatch), writer, inTurn([resource.one, id])),
+    )
     .returning({ row: sql`${rowJson(resource.fields, resource.many)}`.as('row'), etag: sql`${etag}`.as('etag') })
   // `differs` tells "nothing to change" from "changed by a concurrent write after this statement read the row": the
   // update waits for that write, then finds its If-Match stale, while the row as first read still matches it.
@@ -46,7 +49,7 @@ export function deleteRow(db: Database, writer: SQL, resource: Resource, id: num
   const etag = contentHash(resource.fields)
   const remove = db
     .delete(resource.table)
-    .where(and(eq(idOf(resource), id), hashMatches(etag, ifMatch), writer))
+    .where(and(eq(idOf(resource), id), hashMatches(etag, ifMatch), writer, inTurn([resource.one, id])))
     .returning({ row: sql`${rowJson(resource.fields, resource.many)}`.as('row'), etag: sql`${etag}`.as('etag') })
   return db.execute<WriteOutcome>(sql`
     with before_write as (select ${etag} as etag from ${resource.table} where ${idOf(resource)} = ${id}),
