@@ -91,6 +91,30 @@ describe('concurrent PATCHes of one actor, without If-Match', () => {
   })
 })
 
+describe('concurrent PATCHes, DELETEs and restores of one actor', () => {
+  it('answer as the contract says, deletes and restores taking turns, and chain in the feed', TIMEOUT, async () => {
+    await withDb((db) => db.insert(actors).values({ name: 'Ada', age: 0 }))
+    for (let round = 0; round < ROUNDS; round++) {
+      const answers = await allAtOnce([
+        ...Array.from({ length: WRITERS - 4 }, (_, i): [string, string, unknown] => ['PATCH', '/actors/1', { name: `Ada ${round}.${i}` }]),
+        ['DELETE', '/actors/1'],
+        ['DELETE', '/actors/1'],
+        ['POST', '/actors/1/restore'],
+        ['POST', '/actors/1/restore'],
+      ])
+      expect(
+        unexpected(answers, { 'PATCH /actors/1': [200, 404], 'DELETE /actors/1': [200, 404], 'POST /actors/1/restore': [200, 409] }),
+      ).toEqual([])
+      // From an actor that exists, each delete that wins is of the actor the last restore brought back.
+      const won = (request: string) => answers.filter((answer) => answer.request === request && answer.status === 200).length
+      expect([0, 1]).toContain(won('DELETE /actors/1') - won('POST /actors/1/restore'))
+      // Whatever happened, the next round starts from an actor that exists.
+      await call('/actors/1/restore', { method: 'POST', token: await producer() })
+    }
+    await expectFeedChained()
+  })
+})
+
 describe('concurrent writes to one casting and its movie', () => {
   it('answer as the contract says, and the casting’s and movie’s events chain in the feed', TIMEOUT, async () => {
     await withDb(async (db) => {

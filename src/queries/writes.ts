@@ -56,3 +56,15 @@ export function deleteRow(db: Database, writer: SQL, resource: Resource, id: num
     written as (${remove.getSQL()})
     select (select etag from before_write) as current, written.row, written.etag from (select 1) as one left join written on true`)
 }
+
+/**
+ * Whether the row now holds every value of `changes` (false: one differs, or
+ * there is no such row): why an update without If-Match that met a concurrent
+ * write wrote nothing.
+ */
+export async function holdsChanges(db: Database, resource: Resource, id: number, changes: Record<string, unknown>) {
+  const { rows } = await db.execute<{ holds: boolean }>(
+    sql`select not coalesce(${differsFrom(resource.fields, changes) ?? sql`false`}, false) as holds from ${resource.table} where ${idOf(resource)} = ${id}`,
+  )
+  return rows[0]?.holds ?? false
+}
