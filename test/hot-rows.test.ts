@@ -1,8 +1,13 @@
+import { env } from 'cloudflare:workers'
 import { sql } from 'drizzle-orm'
+import { Hono } from 'hono'
 import { describe, expect, inject, it } from 'vitest'
+import { withDatabase } from '../src/db/client'
 import { inTurn } from '../src/db/recorded'
 import { actors, castings, events, movies } from '../src/db/schema'
-import { call, callJson, producer, withDb } from './helpers'
+import type { AppEnv } from '../src/env'
+import { envelope, toApiError } from '../src/errors'
+import { call, callJson, countedByEndpoint, producer, withDb } from './helpers'
 
 // Many writers on one row at once, without If-Match: each write waits for the
 // one before it, and none is refused. The history trigger refuses an event
@@ -166,5 +171,32 @@ describe.runIf(inject('onServer'))('a PATCH waiting for its turn (PostgreSQL ser
     expect(waiting).toEqual([{ xid: null }])
     expect((await patch).status).toBe(200)
     await holder
+  })
+})
+
+// The safety net's last answer: a transaction the trigger still refuses after
+// the client's retries (src/db/client.ts) wrote nothing, and the same request
+// later can succeed. A route of this test's own raises the refusal every time.
+describe('a write refused for the feed’s order on every attempt', () => {
+  const app = new Hono<AppEnv>()
+    .use(withDatabase)
+    .get('/refused', async (c) => {
+      await c.var.db.execute(sql`do $$ begin raise exception 'refused' using errcode = 'serialization_failure'; end $$`)
+      return c.json({ success: true })
+    })
+    .onError((error, c) => {
+      const answer = toApiError(error)
+      return envelope(c, answer.status, answer.message, answer.headers)
+    })
+
+  it('is sent three times, then answers 503 database unavailable. with Retry-After', async () => {
+    let response: Response | undefined
+    const { requests } = await countedByEndpoint(async () => {
+      response = await app.request('/refused', {}, env)
+    })
+    expect(requests).toBe(3)
+    expect(response?.status).toBe(503)
+    expect(await response?.json()).toEqual({ success: false, error: 503, message: 'database unavailable.' })
+    expect(response?.headers.get('Retry-After')).toBe('5')
   })
 })
