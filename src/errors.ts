@@ -36,7 +36,10 @@ export function envelope(c: Context, status: ContentfulStatusCode, message: stri
 // SQLSTATE classes that mean the server is unreachable, overloaded or shutting
 // down, not that our statement was wrong: 08 connection, 53 resources,
 // 57 operator intervention (includes statement timeouts), 58 system error.
-const UNAVAILABLE_SQLSTATE = /^(08|53|57|58)/
+// And a transaction refused for contention, still refused once the client's
+// retries ran out (40001, src/db/client.ts) or chosen as a deadlock's victim
+// (40P01): nothing was written, and the same request later can succeed.
+const UNAVAILABLE_SQLSTATE = /^(08|53|57|58|40001|40P01)/
 
 /**
  * Whether an error means "the database did not answer". Drizzle wraps a failed

@@ -3,6 +3,7 @@ import type { BatchResponse } from 'drizzle-orm/batch'
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core'
 import type { Database } from '../db/client.ts'
 import { actorFields, castingFields, movieFields } from '../db/fields.ts'
+import { inTurn } from '../db/recorded.ts'
 import { actors, castings, movies } from '../db/schema.ts'
 import { sqlStateOf } from '../errors.ts'
 import type { CastEntry } from '../schemas/castings.ts'
@@ -106,7 +107,11 @@ export function replaceCast(db: Database, writer: SQL, movieId: number, cast: re
   const entries = JSON.stringify(cast)
   const actorIds = cast.map((entry) => entry.actor_id)
   return [
-    db.select({ id: movies.id }).from(movies).where(eq(movies.id, movieId)).for('update'),
+    db
+      .select({ id: movies.id })
+      .from(movies)
+      .where(and(eq(movies.id, movieId), inTurn(['movie', movieId])))
+      .for('update'),
     db.select({ id: actors.id }).from(actors).where(inArray(actors.id, actorIds)).for('key share'),
     db.execute<{ missing: number | null; full: number | null }>(sql`
       with input as (select * from json_populate_recordset(null::${castings}, ${entries}::json) with ordinality),
@@ -180,7 +185,7 @@ export async function putCasting(db: Database, writer: SQL, movieId: number, act
       .insert(castings)
       .select(
         sql`select ${movieId}::integer, ${actorId}::integer, ${fee}::numeric
-          where ${writer} and not (${castFull(movieId, actorId)}) and not (${filmographyFull(sql`${actorId}::integer`, movieId)})`,
+          where ${writer} and ${inTurn(['movie', movieId], ['actor', actorId])} and not (${castFull(movieId, actorId)}) and not (${filmographyFull(sql`${actorId}::integer`, movieId)})`,
       )
       .onConflictDoUpdate({ target: [castings.movie_id, castings.actor_id], set: { fee } })
       .returning({ ...castingFields, created: sql<boolean>`xmax = 0` })
@@ -198,7 +203,7 @@ export async function putCasting(db: Database, writer: SQL, movieId: number, act
 export async function deleteCasting(db: Database, writer: SQL, movieId: number, actorId: number) {
   const [deleted] = await db
     .delete(castings)
-    .where(and(eq(castings.movie_id, movieId), eq(castings.actor_id, actorId), writer))
+    .where(and(eq(castings.movie_id, movieId), eq(castings.actor_id, actorId), writer, inTurn(['movie', movieId], ['actor', actorId])))
     .returning(castingFields)
   if (deleted) return { deleted }
   return { missing: (await missingOf(db, movieId, actorId)) ?? ('casting' as const) }

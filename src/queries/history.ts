@@ -1,6 +1,7 @@
 import { type SQL, sql } from 'drizzle-orm'
 import type { Database } from '../db/client.ts'
 import { castingFields } from '../db/fields.ts'
+import { inTurn } from '../db/recorded.ts'
 import { castings, EVENT_KEYS, events } from '../db/schema.ts'
 import type { Bindings } from '../env.ts'
 import { constraintOf, sqlStateOf } from '../errors.ts'
@@ -76,7 +77,7 @@ export async function restoreDeleted(db: Database, writer: SQL, resource: Resour
     restored as (
       insert into ${table} (${columnList(resource.fields)}) overriding system value
       select ${columnList(resource.fields, 'old')} from last_delete, jsonb_populate_record(null::${table}, last_delete.before) as old
-      where not exists (select 1 from ${table} where id = ${id}) and ${writer}
+      where not exists (select 1 from ${table} where id = ${id}) and ${writer} and ${inTurn([resource.one, id])}
       returning ${rowJson(resource.fields, resource.many)} as row
     ),
     castings_restored as (

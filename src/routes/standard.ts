@@ -13,7 +13,7 @@ import { createAndAnswer, idempotencyKey, REPLAYED } from '../idempotency.ts'
 import { operation } from '../openapi.ts'
 import { listHistory, restoreDeleted, retentionDays } from '../queries/history.ts'
 import { getRow, type ListQuery, listRows, rowsInChunks } from '../queries/rows.ts'
-import { deleteRow, updateRow } from '../queries/writes.ts'
+import { deleteRow, holdsChanges, updateRow } from '../queries/writes.ts'
 import type { DeclaredResource } from '../resources/declare.ts'
 import { deletedSchema } from '../schemas/common.ts'
 import { historyQuery, historyResponse } from '../schemas/history.ts'
@@ -164,9 +164,16 @@ export const update = <R extends DeclaredResource>(resource: R) =>
       const changes = c.req.valid('json') as Record<string, unknown>
       const { rows } = await updateRow(c.var.db, writtenBy(c), resource, id, changes, c.var.ifMatch)
       const { current, differs, row, etag } = rows[0]!
-      // With If-Match, a change that would have written but did not met a concurrent write: 412, not "no update needed".
-      const otherwise = c.var.ifMatch && differs ? undefined : nothingToUpdate()
-      if (!row || !etag) throw whyNothingWritten(current ?? undefined, c.var.ifMatch, resource.notFound(id), otherwise)
+      if (!row || !etag) {
+        // Without If-Match, a change that would have written but did not met a concurrent write after the statement
+        // read the row: a delete (404, though a restore may have brought the row back since) or one that wrote these
+        // same values (422). A second statement tells which.
+        if (differs && !c.var.ifMatch)
+          throw (await holdsChanges(c.var.db, resource, id, changes)) ? nothingToUpdate() : resource.notFound(id)
+        // With If-Match, it is 412, not "no update needed".
+        const otherwise = c.var.ifMatch && differs ? undefined : nothingToUpdate()
+        throw whyNothingWritten(current ?? undefined, c.var.ifMatch, resource.notFound(id), otherwise)
+      }
       return c.json({ success: true, updated: id, [resource.one]: [row] } as Body<R['responses']['updated']>, 200, etagHeader(etag))
     },
   )
@@ -186,7 +193,8 @@ export const remove = <R extends DeclaredResource>(resource: R) =>
       const { id } = c.req.valid('param')
       const { rows } = await deleteRow(c.var.db, writtenBy(c), resource, id, c.var.ifMatch)
       const { current, row } = rows[0]!
-      if (!row) throw whyNothingWritten(current ?? undefined, c.var.ifMatch, resource.notFound(id))
+      // Without If-Match, only a concurrent delete stops one after the statement read the row: 404, as for PATCH.
+      if (!row) throw c.var.ifMatch ? whyNothingWritten(current ?? undefined, c.var.ifMatch, resource.notFound(id)) : resource.notFound(id)
       return c.json({ success: true, deleted: id } satisfies Body<typeof deletedSchema>)
     },
   )
