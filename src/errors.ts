@@ -137,5 +137,16 @@ const echoed = (id: string | number) => cut(String(id), 64)
 /** The 404 for an id of the resource `Name` that names nothing (API.md Part A): `Actor with id 5 not found in database.` */
 export const notFoundIn = (Name: string, id: string | number) => new ApiError(404, `${Name} with id ${echoed(id)} not found in database.`)
 
+/**
+ * A list's page past its last (API.md D5: a 404, not an empty page): the
+ * error with `message` (`no webhooks found.`), and the words the document
+ * gives it, from the one message.
+ */
+export const emptyPage = (many: string, message: string) => ({
+  message,
+  error: () => new ApiError(404, message),
+  errors: { 404: `No ${many} on this page (\`${message}\`).` },
+})
+
 /** PATCH whose values are all already set (the original's 422). */
 export const nothingToUpdate = () => new ApiError(422, 'provided field values are already set. No update needed.')

@@ -8,7 +8,7 @@ import { CONTENT_DISPOSITION, csvAccepted, csvAnswer, csvDocumented, oneChunk } 
 import { createBodies } from '../csv-import.ts'
 import { writtenBy } from '../db/recorded.ts'
 import type { AppEnv } from '../env.ts'
-import { ApiError, nothingToUpdate } from '../errors.ts'
+import { ApiError, emptyPage, nothingToUpdate } from '../errors.ts'
 import { createAndAnswer, idempotencyKey, REPLAYED } from '../idempotency.ts'
 import { operation } from '../openapi.ts'
 import { listHistory, restoreDeleted, retentionDays } from '../queries/history.ts'
@@ -53,8 +53,9 @@ export const standardRoutes = <R extends DeclaredResource>(resource: R) =>
 const columnsOf = (schema: z.ZodObject) => Object.keys(schema.shape)
 
 /** GET /: a page of the rows matching the filters, with `include`; 404 past the last page. With `Accept: text/csv`, every such row. */
-export const list = <R extends DeclaredResource>(resource: R) =>
-  factory.createHandlers(
+export const list = <R extends DeclaredResource>(resource: R) => {
+  const noRows = emptyPage(resource.many, `no ${resource.many} found in database.`)
+  return factory.createHandlers(
     operation({
       ...named(resource, `list${resource.Name}s`, `List ${resource.many}`),
       description: `Filters, sort, page size, and \`page\` or the keyset cursor \`after\` (a page read with \`after\` carries \`next_after\` and no \`total\`); \`include=${resource.include.name}\` embeds each ${resource.one}'s ${resource.include.name}. \`Accept: text/csv\`: every match, as \`${resource.many}.csv\`.`,
@@ -65,7 +66,7 @@ export const list = <R extends DeclaredResource>(resource: R) =>
         alternatives: csvDocumented(columnsOf(resource.schema)),
         headers: { 'Content-Disposition': CONTENT_DISPOSITION },
       },
-      errors: { 404: `No ${resource.many} on this page (\`no ${resource.many} found in database.\`).` },
+      errors: noRows.errors,
     }),
     requirePermission(resource.permissions.read),
     // A CSV export is every row: what picks a page, or embeds a list in each row, has no place in it.
@@ -75,10 +76,11 @@ export const list = <R extends DeclaredResource>(resource: R) =>
       const query = c.req.valid('query') as ListQuery
       if (c.var.csv) return csvAnswer(c, resource.many, columnsOf(resource.schema), rowsInChunks(c.var.db, resource, query))
       const { items, paging } = await listRows(c.var.db, resource, query)
-      if (items.length === 0) throw new ApiError(404, `no ${resource.many} found in database.`)
+      if (items.length === 0) throw noRows.error()
       return c.json({ success: true, [resource.many]: items, ...paging } as Body<R['responses']['list']>)
     },
   )
+}
 
 /**
  * POST /: one row (201 with Location), or an array of up to 100, all or none;
@@ -199,6 +201,8 @@ export const remove = <R extends DeclaredResource>(resource: R) =>
     },
   )
 
+const noEvents = emptyPage('events', 'no events found.')
+
 /** GET /:id/history: the row's events and its castings', newest first; a deleted row's too. */
 export const history = <R extends DeclaredResource>(resource: R) =>
   factory.createHandlers(
@@ -207,7 +211,7 @@ export const history = <R extends DeclaredResource>(resource: R) =>
       description: `Every change to the ${resource.one} and its castings, newest first, paged as lists are; it answers for a deleted ${resource.one} too, within \`HISTORY_RETENTION_DAYS\`.`,
       success: { status: 200, description: 'A page of events.', schema: historyResponse },
       errors: {
-        404: `No events of that ${resource.one} (\`${resource.notFound('{id}').message}\`), or none on this page (\`no events found.\`).`,
+        404: `No events of that ${resource.one} (\`${resource.notFound('{id}').message}\`), or none on this page (\`${noEvents.message}\`).`,
       },
     }),
     requirePermission('read:history'),
@@ -220,7 +224,7 @@ export const history = <R extends DeclaredResource>(resource: R) =>
       const { total, history } = rows[0]!
       if (total === 0) throw resource.notFound(id)
       // Paged as lists are (API.md D5): past the last page is a 404, not an empty page.
-      if (!history) throw new ApiError(404, 'no events found.')
+      if (!history) throw noEvents.error()
       const events = history as Body<typeof historyResponse>['history']
       return c.json({ success: true, history: events, page, per_page, total } satisfies Body<typeof historyResponse>)
     },

@@ -4,7 +4,7 @@ import { Hono } from 'hono'
 import * as z from 'zod'
 import { operationsOf } from '../auth/require-permission.ts'
 import type { AppEnv } from '../env.ts'
-import { ApiError, notFoundIn } from '../errors.ts'
+import { ApiError, emptyPage, notFoundIn } from '../errors.ts'
 import { decodeCursor } from '../feed-cursor.ts'
 import { documented } from '../openapi.ts'
 import {
@@ -41,6 +41,8 @@ import { isDeliverableUrl } from '../webhooks/url.ts'
 /** Every route here: under the Webhooks tag, and for manage:webhooks only. */
 const webhookOperation = operationsOf('Webhooks', 'manage:webhooks')
 const webhookNotFound = (id: string | number) => notFoundIn('Webhook', id)
+const noWebhooks = emptyPage('webhooks', 'no webhooks found.')
+const noDeliveries = emptyPage('deliveries', 'no deliveries found.')
 const deliveryNotFound = (cursor: string) => new ApiError(404, `Delivery of event ${cursor.slice(0, 100)} not found for this webhook.`)
 const ids = pathIds({ id: webhookNotFound })
 // Documents the cursor that names a delivery; the handler reads it, since a cursor this API did not issue is a 404.
@@ -88,13 +90,13 @@ export const webhookRoutes = new Hono<AppEnv>()
       operationId: 'listWebhooks',
       summary: 'List webhooks',
       success: { status: 200, description: 'A page of webhooks, in id order.', schema: webhooksResponse },
-      errors: { 404: 'No webhooks on this page (`no webhooks found.`), as lists answer.' },
+      errors: noWebhooks.errors,
     }),
     validate('query', pageQuery),
     async (c) => {
       const { page = 1, per_page } = c.req.valid('query')
       const { total, webhooks } = await listWebhooks(c.var.db, page, per_page)
-      if (!webhooks) throw new ApiError(404, 'no webhooks found.')
+      if (!webhooks) throw noWebhooks.error()
       const body = { success: true as const, webhooks: webhooks as Webhook[], page, per_page, total }
       return c.json(body satisfies z.input<typeof webhooksResponse>)
     },
@@ -179,7 +181,7 @@ export const webhookRoutes = new Hono<AppEnv>()
       summary: "A webhook's deliveries",
       description: 'Newest event first; one per event sent, with its attempts and how the last one went.',
       success: { status: 200, description: 'A page of deliveries.', schema: deliveriesResponse },
-      errors: { 404: 'No deliveries on this page (`no deliveries found.`), as lists answer.' },
+      errors: noDeliveries.errors,
     }),
     validate('query', pageQuery),
     ids,
@@ -188,7 +190,7 @@ export const webhookRoutes = new Hono<AppEnv>()
       const { page = 1, per_page } = c.req.valid('query')
       const { exists, total, deliveries } = await listDeliveries(c.var.db, id, page, per_page)
       if (!exists) throw webhookNotFound(id)
-      if (!deliveries) throw new ApiError(404, 'no deliveries found.')
+      if (!deliveries) throw noDeliveries.error()
       const body = {
         success: true as const,
         deliveries: deliveries.map(deliveryShown) as z.input<typeof deliveriesResponse>['deliveries'],
