@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { actors } from '../src/db/schema'
+import { actorRow, storedActor } from './expected'
 import { callJson, insertActors, producer, withDb } from './helpers'
 
 const insertNumberedActors = (count: number) =>
@@ -50,14 +51,14 @@ describe('POST /actors', () => {
       body: { name: '  Matthew  ', age: 25, gender: ' Male ' },
     })
     expect(status).toBe(201)
-    expect(body).toEqual({ success: true, created: 1, actor: { id: 1, name: 'Matthew', age: 25, gender: 'Male' } })
+    expect(body).toEqual({ success: true, created: 1, actor: actorRow({ id: 1, name: 'Matthew', age: 25, gender: 'Male' }) })
     expect(response.headers.get('Location')).toBe('/actors/1')
-    expect(await withDb((db) => db.select().from(actors))).toEqual([{ id: 1, name: 'Matthew', age: 25, gender: 'Male' }])
+    expect(await withDb((db) => db.select().from(actors))).toEqual([storedActor({ id: 1, name: 'Matthew', age: 25, gender: 'Male' })])
   })
 
   it('defaults gender to Other', async () => {
     const { body } = await callJson('/actors', { method: 'POST', token: await producer(), body: { name: 'Kai', age: 0 } })
-    expect(body.actor).toEqual({ id: 1, name: 'Kai', age: 0, gender: 'Other' })
+    expect(body.actor).toEqual(actorRow({ id: 1, name: 'Kai', age: 0, gender: 'Other' }))
   })
 
   it.each([
@@ -99,9 +100,9 @@ describe('PATCH /actors/:id', () => {
     await insertNumberedActors(2)
     const { status, body } = await callJson('/actors/2', { method: 'PATCH', token: await producer(), body: { age: 44, gender: 'Other' } })
     expect(status).toBe(200)
-    expect(body).toEqual({ success: true, updated: 2, actor: [{ id: 2, name: 'Actor 2', age: 44, gender: 'Other' }] })
+    expect(body).toEqual({ success: true, updated: 2, actor: [actorRow({ id: 2, name: 'Actor 2', age: 44, gender: 'Other' })] })
     const [row] = await withDb((db) => db.select().from(actors).where(eq(actors.id, 2)))
-    expect(row).toEqual({ id: 2, name: 'Actor 2', age: 44, gender: 'Other' })
+    expect(row).toEqual(storedActor({ id: 2, name: 'Actor 2', age: 44, gender: 'Other' }))
   })
 
   it('answers 422 when nothing would change, and writes nothing', async () => {

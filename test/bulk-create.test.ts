@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { actors, movies } from '../src/db/schema'
 import { createStatements } from '../src/queries/creates'
 import { actorResource } from '../src/resources/actors'
+import { actorRow, movieRow } from './expected'
 import { call, callJson, countedByEndpoint, producer, tokenFor, withDb } from './helpers'
 
 // API.md C2: POST /actors and POST /movies also take an array of 1 to 100 creates, all or nothing.
@@ -24,9 +25,9 @@ describe('POST /actors with an array', () => {
       success: true,
       created: [1, 2, 3],
       actors: [
-        { id: 1, name: 'Zoe', age: 30, gender: 'Female' },
-        { id: 2, name: 'Ada', age: 40, gender: 'Other' },
-        { id: 3, name: 'Mia', age: 7, gender: 'Other' },
+        actorRow({ id: 1, name: 'Zoe', age: 30, gender: 'Female' }),
+        actorRow({ id: 2, name: 'Ada', age: 40, gender: 'Other' }),
+        actorRow({ id: 3, name: 'Mia', age: 7, gender: 'Other' }),
       ],
     })
     expect(await allActors()).toEqual((answer as { actors: unknown[] }).actors)
@@ -123,8 +124,8 @@ describe('POST /movies with an array', () => {
       success: true,
       created: [1, 2],
       movies: [
-        { id: 1, title: 'Heat', release_date: '1995-12-15' },
-        { id: 2, title: 'Alien', release_date: '1979-05-25' },
+        movieRow({ id: 1, title: 'Heat', release_date: '1995-12-15' }),
+        movieRow({ id: 2, title: 'Alien', release_date: '1979-05-25' }),
       ],
     })
   })

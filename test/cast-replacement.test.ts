@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { castings } from '../src/db/schema'
+import { castMemberRow } from './expected'
 import { callJson, countedByEndpoint, insertActors, insertMovies, producer, tokenFor, withDb } from './helpers'
 
 // API.md C2: PUT /movies/:id/actors makes the movie's whole cast exactly the list sent, at once.
@@ -40,9 +41,9 @@ describe('PUT /movies/:id/actors', () => {
       success: true,
       movie_id: 1,
       cast: [
-        { id: 2, name: 'Tilda', age: 64, gender: 'Female', fee: null },
-        { id: 3, name: 'Kai', age: 29, gender: 'Other', fee: 12.5 },
-        { id: 4, name: 'Bo', age: 40, gender: 'Male', fee: 500 },
+        castMemberRow({ id: 2, name: 'Tilda', age: 64, gender: 'Female', fee: null }),
+        castMemberRow({ id: 3, name: 'Kai', age: 29, gender: 'Other', fee: 12.5 }),
+        castMemberRow({ id: 4, name: 'Bo', age: 40, gender: 'Male', fee: 500 }),
       ],
     })
     expect(await allCastings()).toEqual([

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { actors, castings, movies } from '../src/db/schema'
+import { castMemberRow, filmographyRow } from './expected'
 import { call, callJson, producer, tokenFor, withDb } from './helpers'
 
 /** Movies 1-2 and actors 1-3, no castings. */
@@ -128,8 +129,8 @@ describe('GET /movies/:id/actors', () => {
       success: true,
       movie_id: 1,
       cast: [
-        { id: 1, name: 'Frances', age: 67, gender: 'Female', fee: null },
-        { id: 3, name: 'Kai', age: 29, gender: 'Other', fee: 1200 },
+        castMemberRow({ id: 1, name: 'Frances', age: 67, gender: 'Female', fee: null }),
+        castMemberRow({ id: 3, name: 'Kai', age: 29, gender: 'Other', fee: 1200 }),
       ],
     })
   })
@@ -163,8 +164,8 @@ describe('GET /actors/:id/movies', () => {
       success: true,
       actor_id: 2,
       movies: [
-        { id: 1, title: 'Fargo', release_date: '1996-03-08', fee: 5 },
-        { id: 2, title: 'Orlando', release_date: '1992-09-01', fee: 99.99 },
+        filmographyRow({ id: 1, title: 'Fargo', release_date: '1996-03-08', fee: 5 }),
+        filmographyRow({ id: 2, title: 'Orlando', release_date: '1992-09-01', fee: 99.99 }),
       ],
     })
   })

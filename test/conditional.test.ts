@@ -3,6 +3,7 @@ import { PgDialect } from 'drizzle-orm/pg-core'
 import { describe, expect, it } from 'vitest'
 import { actors, movies } from '../src/db/schema'
 import { hashMatches } from '../src/queries/changes'
+import { actorRow, movieRow, storedActor } from './expected'
 import { call, callJson, producer, tokenFor, withDb } from './helpers'
 
 async function oneActor() {
@@ -14,7 +15,7 @@ describe('GET /actors/:id', () => {
     await oneActor()
     const { response, status, body } = await callJson('/actors/1', { token: await tokenFor('assistant') })
     expect(status).toBe(200)
-    expect(body).toEqual({ success: true, actor: { id: 1, name: 'Ada', age: 30, gender: 'Female' } })
+    expect(body).toEqual({ success: true, actor: actorRow({ id: 1, name: 'Ada', age: 30, gender: 'Female' }) })
     expect(response.headers.get('ETag')).toMatch(/^"[0-9a-f]{32}"$/)
   })
 
@@ -63,7 +64,7 @@ describe('GET /movies/:id', () => {
     await withDb((db) => db.insert(movies).values({ title: 'Heat', release_date: '1995-12-15' }))
     const token = await tokenFor('assistant')
     const { response, body } = await callJson('/movies/1', { token })
-    expect(body).toEqual({ success: true, movie: { id: 1, title: 'Heat', release_date: '1995-12-15' } })
+    expect(body).toEqual({ success: true, movie: movieRow({ id: 1, title: 'Heat', release_date: '1995-12-15' }) })
     const etag = response.headers.get('ETag')!
     expect((await call('/movies/1', { token, headers: { 'If-None-Match': `W/"x", ${etag}` } })).status).toBe(304)
   })
@@ -157,7 +158,7 @@ describe('If-Match bound', () => {
     expect(patch.body).toEqual(TOO_MANY)
     const remove = await callJson('/actors/1', { method: 'DELETE', token, headers: { 'If-Match': tags(17, etag) } })
     expect(remove.body).toEqual(TOO_MANY)
-    expect(await withDb((db) => db.select().from(actors))).toEqual([{ id: 1, name: 'Ada', age: 30, gender: 'Female' }])
+    expect(await withDb((db) => db.select().from(actors))).toEqual([storedActor({ id: 1, name: 'Ada', age: 30, gender: 'Female' })])
   })
 
   it('counts weak and malformed members as entity-tags too', async () => {

@@ -1,8 +1,12 @@
 import { sql } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { parseCsv } from '../src/csv'
-import { castings } from '../src/db/schema'
+import { castings, EVENT_KEYS } from '../src/db/schema'
+import { actorSchema } from '../src/schemas/actors'
+import { castMemberSchema, filmographyEntrySchema } from '../src/schemas/castings'
 import { EXPORT_CHUNK_ROWS } from '../src/schemas/limits'
+import { movieSchema } from '../src/schemas/movies'
+import { actorRow, actorsCsv, columnsOf, csvOf } from './expected'
 import { call, callJson, countedByEndpoint, insertActors, insertMovies, producer, setDatabase, tokenFor, withDb } from './helpers'
 
 // API.md D3, export: `Accept: text/csv` on the lists answers every matching row as RFC 4180 CSV, streamed in
@@ -28,7 +32,12 @@ describe('GET /actors with Accept: text/csv', () => {
     expect(response.status).toBe(200)
     expect(response.headers.get('Content-Type')).toBe('text/csv; charset=utf-8')
     expect(response.headers.get('Content-Disposition')).toBe('attachment; filename="actors.csv"')
-    expect(text).toBe('id,name,age,gender\r\n1,Ada Lovelace,36,Female\r\n2,"Lovelace, ""Ada""",37,Other\r\n')
+    expect(text).toBe(
+      actorsCsv([
+        { id: 1, name: 'Ada Lovelace', age: 36, gender: 'Female' },
+        { id: 2, name: '"Lovelace, ""Ada"""', age: 37, gender: 'Other' },
+      ]),
+    )
   })
 
   it('is every row that matches the filters, in the order of sort, across chunks, each once', async () => {
@@ -36,7 +45,7 @@ describe('GET /actors with Accept: text/csv', () => {
     await numberedActors(2 * EXPORT_CHUNK_ROWS + 500, (i) => `Actor ${i % 7}`)
     const { text } = await exported('/actors?gender=female&sort=-name')
     const [header, ...rows] = parseCsv(text)
-    expect(header).toEqual(['id', 'name', 'age', 'gender'])
+    expect(header).toEqual(columnsOf(actorSchema))
     const expected = Array.from({ length: 2 * EXPORT_CHUNK_ROWS + 500 }, (_, i) => ({
       id: i + 1,
       name: `Actor ${i % 7}`,
@@ -60,7 +69,7 @@ describe('GET /actors with Accept: text/csv', () => {
     expect(new Set(rows.map(([id]) => id)).size).toBe(2500)
     expect(rows.map(([, , age]) => Number(age))).toEqual([...rows.map(([, , age]) => Number(age))].sort((a, b) => a - b))
 
-    expect((await exported('/actors?q=nobody')).text).toBe('id,name,age,gender\r\n')
+    expect((await exported('/actors?q=nobody')).text).toBe(actorsCsv([]))
   })
 
   it('writes a leading apostrophe before a name that a spreadsheet would run as a formula', async () => {
@@ -68,14 +77,8 @@ describe('GET /actors with Accept: text/csv', () => {
     const token = await producer()
     await callJson('/actors', { method: 'POST', token, body: names.map((name) => ({ name, age: 30 })) })
     const { text } = await exported('/actors')
-    expect(text.split('\r\n').slice(1, -1)).toEqual([
-      `1,"'=HYPERLINK(""http://evil.example"",""click"")",30,Other`,
-      "2,'+1,30,Other",
-      "3,'-2,30,Other",
-      "4,'@x,30,Other",
-      "5,''=x,30,Other",
-      '6,a=b,30,Other',
-    ])
+    const written = [`"'=HYPERLINK(""http://evil.example"",""click"")"`, "'+1", "'-2", "'@x", "''=x", 'a=b']
+    expect(text).toBe(actorsCsv(written.map((name, i) => ({ id: i + 1, name, age: 30, gender: 'Other' }))))
   })
 
   it.each([
@@ -139,7 +142,12 @@ describe('GET /movies with Accept: text/csv', () => {
     ])
     const { response, text } = await exported('/movies?released_to=1970-01-01&sort=release_date')
     expect(response.headers.get('Content-Disposition')).toBe('attachment; filename="movies.csv"')
-    expect(text).toBe('id,title,release_date\r\n2,Nosferatu,1922-03-04\r\n1,Metropolis,1927-01-10\r\n')
+    expect(text).toBe(
+      csvOf(movieSchema)([
+        { id: 2, title: 'Nosferatu', release_date: '1922-03-04' },
+        { id: 1, title: 'Metropolis', release_date: '1927-01-10' },
+      ]),
+    )
   })
 })
 
@@ -158,10 +166,15 @@ describe('GET /movies/:id/actors and GET /actors/:id/movies with Accept: text/cs
     )
     const cast = await exported('/movies/1/actors')
     expect(cast.response.headers.get('Content-Disposition')).toBe('attachment; filename="movie-1-cast.csv"')
-    expect(cast.text).toBe("id,name,age,gender,fee\r\n1,Ada,36,Female,500.5\r\n2,'=Bo,40,Male,\r\n")
+    expect(cast.text).toBe(
+      csvOf(castMemberSchema)([
+        { id: 1, name: 'Ada', age: 36, gender: 'Female', fee: 500.5 },
+        { id: 2, name: "'=Bo", age: 40, gender: 'Male', fee: '' },
+      ]),
+    )
     const filmography = await exported('/actors/2/movies')
     expect(filmography.response.headers.get('Content-Disposition')).toBe('attachment; filename="actor-2-movies.csv"')
-    expect(filmography.text).toBe('id,title,release_date,fee\r\n1,Metropolis,1927-01-10,\r\n')
+    expect(filmography.text).toBe(csvOf(filmographyEntrySchema)([{ id: 1, title: 'Metropolis', release_date: '1927-01-10', fee: '' }]))
   })
 
   it('answers an unknown movie with its JSON 404', async () => {
@@ -182,12 +195,13 @@ describe('GET /events with Accept: text/csv', () => {
     expect(response.status).toBe(200)
     expect(response.headers.get('Content-Disposition')).toBe('attachment; filename="events.csv"')
     const [header, ...rows] = parseCsv(text)
-    expect(header).toEqual(['at', 'by', 'request_id', 'action', 'resource', 'actor_id', 'movie_id', 'before', 'after', 'type', 'cursor'])
+    // One column per resource key an event carries (EVENT_KEYS), between the resource and `before`.
+    expect(header).toEqual(['at', 'by', 'request_id', 'action', 'resource', ...EVENT_KEYS, 'before', 'after', 'type', 'cursor'])
     expect(rows.map((row) => row[header!.indexOf('cursor')])).toEqual(json.body.events.map((event) => event.cursor))
     const [created, updated, movie] = rows
     expect([created![header!.indexOf('before')], JSON.parse(created![header!.indexOf('after')]!)]).toEqual([
       '',
-      { id: 1, name: 'Ada', age: 36, gender: 'Other' },
+      actorRow({ id: 1, name: 'Ada', age: 36, gender: 'Other' }),
     ])
     expect(JSON.parse(updated![header!.indexOf('before')]!)).toMatchObject({ age: 36 })
     // A JSON text starts with `{`, no formula; the type and ids are as the JSON feed has them.

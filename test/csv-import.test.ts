@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { actors, movies } from '../src/db/schema'
 import { MAX_CSV_ROWS } from '../src/schemas/limits'
+import { actorRow, movieRow } from './expected'
 import { call, callJson, countedByEndpoint, fetchWorker, producer, withDb } from './helpers'
 
 // API.md D3, import: `Content-Type: text/csv` on POST /actors and /movies creates every row, in file order, or
@@ -31,8 +32,8 @@ describe('POST /actors with Content-Type: text/csv', () => {
       success: true,
       created: [1, 2],
       actors: [
-        { id: 1, name: 'Ada Lovelace', age: 36, gender: 'Female' },
-        { id: 2, name: 'Kai Ono', age: 29, gender: 'Other' }, // an empty optional cell: the default
+        actorRow({ id: 1, name: 'Ada Lovelace', age: 36, gender: 'Female' }),
+        actorRow({ id: 2, name: 'Kai Ono', age: 29, gender: 'Other' }), // an empty optional cell: the default
       ],
     })
     expect(await allActors()).toEqual(body.actors)
@@ -139,8 +140,8 @@ describe('POST /movies with Content-Type: text/csv', () => {
     )
     expect(status).toBe(201)
     expect(body.movies).toEqual([
-      { id: 1, title: 'Metropolis', release_date: '1927-01-10' },
-      { id: 2, title: 'Nosferatu', release_date: '1922-03-04' },
+      movieRow({ id: 1, title: 'Metropolis', release_date: '1927-01-10' }),
+      movieRow({ id: 2, title: 'Nosferatu', release_date: '1922-03-04' }),
     ])
     const bad = await imported('/movies', 'release_date,title\r\n1927-02-30,Metropolis\r\n')
     expect(bad.body.message).toBe('row 2: release_date must be a date (YYYY-MM-DD).')

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { castings } from '../src/db/schema'
+import { actorRow, castMemberRow, filmographyRow, movieRow } from './expected'
 import { call, callJson, countedByEndpoint, insertActors, insertMovies, producer, tokenFor, withDb } from './helpers'
 
 // API.md C1: `include` embeds a resource's related list, built by the database in the same statement.
@@ -32,10 +33,10 @@ describe('GET /movies/:id?include=cast', () => {
     const { status, body } = await callJson<{ movie: Record<string, unknown> }>('/movies/1?include=cast', { token })
     const listed = await callJson<{ cast: unknown[] }>('/movies/1/actors', { token })
     expect(status).toBe(200)
-    expect(body.movie).toEqual({ id: 1, title: 'Fargo', release_date: '1996-03-08', cast: listed.body.cast })
+    expect(body.movie).toEqual(movieRow({ id: 1, title: 'Fargo', release_date: '1996-03-08', cast: listed.body.cast }))
     expect(listed.body.cast).toEqual([
-      { id: 1, name: 'Frances', age: 67, gender: 'Female', fee: null },
-      { id: 3, name: 'Kai', age: 29, gender: 'Other', fee: 1000.5 },
+      castMemberRow({ id: 1, name: 'Frances', age: 67, gender: 'Female', fee: null }),
+      castMemberRow({ id: 3, name: 'Kai', age: 29, gender: 'Other', fee: 1000.5 }),
     ])
   })
 
@@ -48,7 +49,7 @@ describe('GET /movies/:id?include=cast', () => {
       release_date: '1995-12-15',
       cast: [],
     })
-    expect((await callJson('/movies/3', { token })).body.movie).toEqual({ id: 3, title: 'Heat', release_date: '1995-12-15' })
+    expect((await callJson('/movies/3', { token })).body.movie).toEqual(movieRow({ id: 3, title: 'Heat', release_date: '1995-12-15' }))
   })
 
   it('answers 404 for an unknown movie', async () => {
@@ -125,8 +126,8 @@ describe('GET /actors?include=movies and GET /actors/:id?include=movies', () => 
     const one = await callJson<{ actor: { movies: unknown[] } }>('/actors/1?include=movies', { token })
     const listed = await callJson<{ movies: unknown[] }>('/actors/1/movies', { token })
     expect(one.status).toBe(200)
-    expect(one.body.actor).toEqual({ id: 1, name: 'Frances', age: 67, gender: 'Female', movies: listed.body.movies })
-    expect(listed.body.movies).toEqual([{ id: 1, title: 'Fargo', release_date: '1996-03-08', fee: null }])
+    expect(one.body.actor).toEqual(actorRow({ id: 1, name: 'Frances', age: 67, gender: 'Female', movies: listed.body.movies }))
+    expect(listed.body.movies).toEqual([filmographyRow({ id: 1, title: 'Fargo', release_date: '1996-03-08', fee: null })])
 
     const page = await callJson<{ actors: { id: number; movies: unknown[] }[]; total: number }>('/actors?include=movies&sort=-age', {
       token,
@@ -137,7 +138,7 @@ describe('GET /actors?include=movies and GET /actors/:id?include=movies', () => 
       [2, 1],
       [3, 1],
     ])
-    expect(page.body.actors[1]?.movies).toEqual([{ id: 2, title: 'Orlando', release_date: '1992-09-01', fee: 20 }])
+    expect(page.body.actors[1]?.movies).toEqual([filmographyRow({ id: 2, title: 'Orlando', release_date: '1992-09-01', fee: 20 })])
   })
 
   it('has an ETag that changes when the actor is cast', async () => {

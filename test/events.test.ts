@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { events, eventsPurged } from '../src/db/schema'
 import { decodeCursor, encodeCursor } from '../src/feed-cursor'
 import worker from '../src/index'
+import { castingRow, eventKeys } from './expected'
 import { call, callJson, countedByEndpoint, producer, tokenFor, withDb } from './helpers'
 import { registered } from './registry'
 
@@ -81,10 +82,9 @@ describe('GET /events', () => {
       request_id: expect.any(String),
       action: 'update',
       resource: 'casting',
-      actor_id: 2,
-      movie_id: 1,
-      before: { movie_id: 1, actor_id: 2, fee: null },
-      after: { movie_id: 1, actor_id: 2, fee: 20 },
+      ...eventKeys({ actor_id: 2, movie_id: 1 }),
+      before: castingRow({ movie_id: 1, actor_id: 2, fee: null }),
+      after: castingRow({ movie_id: 1, actor_id: 2, fee: 20 }),
       type: 'casting.updated',
       cursor: expect.any(String),
     })

@@ -8,8 +8,9 @@ import { castingFields } from '../src/db/fields'
 import { castings, events } from '../src/db/schema'
 import { app } from '../src/index'
 import { contentHash } from '../src/queries/changes'
+import type { DeclaredResource } from '../src/resources/declare'
 import { fetchWorker, tokenFor, withDb } from './helpers'
-import { registered, resourceOf } from './registry'
+import { foreignKeysOf, parentsFirst, registered, resourceOf } from './registry'
 
 // Property-based fuzzing over every route: whatever arrives, the answer is
 // never a 500 (nor a 503 while the database is up), every error is exactly the
@@ -458,7 +459,11 @@ async function mayChange(method: string, path: string, response: Response): Prom
     ((resource.many === 'actors' && key.endsWith(`:${id}`)) || (resource.many === 'movies' && key.startsWith(`casting${id}:`)))
   // A delete takes the resource's castings with it; a restore brings them back.
   const cascades = method === 'DELETE' || path.endsWith('/restore')
-  return (key) => key === own || (cascades && castingsOf(key))
+  // A delete sets the foreign keys that name it to null (on delete set null): a row of a resource with such a key may change.
+  const referencing =
+    method === 'DELETE' ? registered.filter((other) => foreignKeysOf(other).some(({ parent }) => parent === resource)) : []
+  const refersToIt = (key: string) => referencing.some(({ one }) => new RegExp(`^${one}\\d+$`).test(key))
+  return (key) => key === own || (cascades && castingsOf(key)) || refersToIt(key)
 }
 
 async function expectAnswer(request: Request, response: Response) {
@@ -476,12 +481,30 @@ async function expectAnswer(request: Request, response: Response) {
   expect((body as { message: string }).message.length, where).toBeGreaterThan(0)
 }
 
-/** SEEDED_ROWS valid creates of each resource, drawn from the run's seed, and the castings (movie i, actor i). */
+/**
+ * SEEDED_ROWS valid creates of each resource, drawn from the run's seed, and
+ * the castings (movie i, actor i). A resource is seeded after those its foreign
+ * keys name, and a drawn foreign key (a number, which would name no row, and
+ * the database refuses) is replaced by one of the seeded rows of its parent,
+ * or stays null.
+ */
 async function seed(db: Db) {
-  for (const [index, { many, table, create }] of registered.entries()) {
-    const drawn = fc.sample(bodies.get(many)!.create, { seed: SEED + index, numRuns: SEEDED_ROWS })
-    // A drawn row may repeat another's unique field: it is left out, and its id stays unused.
-    for (const row of drawn) await db.insert(table).values(create.parse(row)).onConflictDoNothing()
+  const seeded = new Map<DeclaredResource, number[]>()
+  for (const resource of parentsFirst()) {
+    const { many, table, create, fields } = resource
+    const drawn = fc.sample(bodies.get(many)!.create, { seed: SEED + registered.indexOf(resource), numRuns: SEEDED_ROWS })
+    const ids: number[] = []
+    for (const row of drawn) {
+      const values: Record<string, unknown> = create.parse(row)
+      for (const { field, parent } of foreignKeysOf(resource)) {
+        const parents = seeded.get(parent) ?? []
+        if (typeof values[field] === 'number') values[field] = parents.length ? parents[values[field] % parents.length] : null
+      }
+      // A drawn row may repeat another's unique field: it is left out, and its id stays unused.
+      const inserted = await db.insert(table).values(values).onConflictDoNothing().returning({ id: fields.id })
+      ids.push(...inserted.map(({ id }) => Number(id)))
+    }
+    seeded.set(resource, ids)
   }
   await db
     .insert(castings)

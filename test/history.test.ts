@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { events, idempotencyKeys } from '../src/db/schema'
 import worker from '../src/index'
 import { BATCH_ROWS } from '../src/scheduled'
+import { actorRow, movieRow } from './expected'
 import { call, callJson, producer, tokenFor, withDb } from './helpers'
 
 // API.md C4 and C5: every write is recorded with who and which request, in its
@@ -50,12 +51,12 @@ describe('history of writes', () => {
       movie_id: null,
       before: null,
     })
-    expect(cre.after).toEqual({ id: 1, name: 'Ada', age: 36, gender: 'Other' })
+    expect(cre.after).toEqual(actorRow({ id: 1, name: 'Ada', age: 36, gender: 'Other' }))
     expect(created.headers.get('X-Request-Id')).toBe('req-create-1')
     expect(upd.before).toMatchObject({ age: 36 })
     expect(upd.after).toMatchObject({ age: 37 })
     expect(del).toMatchObject({ request_id: deleted.headers.get('X-Request-Id'), after: null })
-    expect(del.before).toEqual({ id: 1, name: 'Ada', age: 37, gender: 'Other' })
+    expect(del.before).toEqual(actorRow({ id: 1, name: 'Ada', age: 37, gender: 'Other' }))
     expect(String(cre.at)).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
     expect(Math.abs(Date.parse(String(cre.at)) - Date.now())).toBeLessThan(60_000)
   })
@@ -131,7 +132,12 @@ describe('POST /actors/:id/restore and /movies/:id/restore', () => {
     await call('/actors/1', { method: 'DELETE', token })
     const { status, body } = await callJson('/actors/1/restore', { method: 'POST', token })
     expect(status).toBe(200)
-    expect(body).toEqual({ success: true, restored: 1, actor: { id: 1, name: 'Ada', age: 36, gender: 'Female' }, castings_restored: 2 })
+    expect(body).toEqual({
+      success: true,
+      restored: 1,
+      actor: actorRow({ id: 1, name: 'Ada', age: 36, gender: 'Female' }),
+      castings_restored: 2,
+    })
     expect((await callJson('/actors/1/movies', { token })).body).toEqual(before.body)
     expect((await call('/actors/1', { token })).headers.get('ETag')).toBe(etag)
     const { body: history } = await historyOf('/actors/1')
@@ -154,7 +160,7 @@ describe('POST /actors/:id/restore and /movies/:id/restore', () => {
     expect(movie.body).toEqual({
       success: true,
       restored: 1,
-      movie: { id: 1, title: 'Fargo', release_date: '1996-03-08' },
+      movie: movieRow({ id: 1, title: 'Fargo', release_date: '1996-03-08' }),
       castings_restored: 2,
     })
     expect((await callJson<{ cast: unknown[] }>('/movies/1/actors', { token })).body.cast).toHaveLength(2)

@@ -1,3 +1,4 @@
+import { getTableConfig } from 'drizzle-orm/pg-core'
 import type { DeclaredResource } from '../src/resources/declare'
 import { resources } from '../src/resources/index'
 
@@ -20,3 +21,29 @@ export function resourceOfParam(path: string, name: string) {
 /** The path (`/actors/:id` or `/actors/{id}`) with each id replaced by `idOf` of the resource it names. */
 export const withIds = (path: string, idOf: (resource: DeclaredResource, name: string) => string | number) =>
   path.replace(/[:{](\w+)\}?/g, (_, name: string) => String(idOf(resourceOfParam(path, name), name)))
+
+/**
+ * The foreign keys among a resource's fields (actors' `agent_id`), each with
+ * the registered resource it names, as the resource's table declares them.
+ */
+export function foreignKeysOf(resource: DeclaredResource) {
+  return getTableConfig(resource.table).foreignKeys.flatMap((foreignKey) => {
+    const { columns, foreignTable } = foreignKey.reference()
+    const field = Object.keys(resource.fields).find((name) => columns.length === 1 && resource.fields[name] === columns[0])
+    const parent = registered.find(({ table }) => table === foreignTable)
+    return field && parent ? [{ field, parent }] : []
+  })
+}
+
+/** The registered resources, each after every resource its foreign keys name: the order to seed them in. */
+export function parentsFirst(): DeclaredResource[] {
+  const ordered: DeclaredResource[] = []
+  const visit = (resource: DeclaredResource, path: DeclaredResource[]) => {
+    if (ordered.includes(resource)) return
+    if (path.includes(resource)) throw new Error(`the foreign keys of ${resource.many} form a cycle`)
+    for (const { parent } of foreignKeysOf(resource)) if (parent !== resource) visit(parent, [...path, resource])
+    ordered.push(resource)
+  }
+  for (const resource of registered) visit(resource, [])
+  return ordered
+}
