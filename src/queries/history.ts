@@ -1,4 +1,5 @@
 import { type SQL, sql } from 'drizzle-orm'
+import { getTableConfig, type PgColumn, type PgTable } from 'drizzle-orm/pg-core'
 import type { Database } from '../db/client.ts'
 import { castingFields } from '../db/fields.ts'
 import { inTurn } from '../db/recorded.ts'
@@ -56,6 +57,31 @@ export function listHistory(db: Database, resource: Resource, id: number, page: 
       ) as page) as history`)
 }
 
+/**
+ * A deleted row's values as its restore writes them (`old`, the row as its
+ * delete event recorded it): a foreign key declared `on delete set null`
+ * whose row has been deleted since comes back null, as it would have become
+ * had this row not been deleted; one that still exists is locked against a
+ * delete (FOR KEY SHARE), so the insert never fails its foreign key.
+ */
+export function restoredValues(table: PgTable, fields: Record<string, PgColumn>) {
+  const setNull = new Map(
+    getTableConfig(table)
+      .foreignKeys.filter((key) => key.onDelete === 'set null')
+      .map((key) => key.reference())
+      .filter((reference) => reference.columns.length === 1)
+      .map((reference) => [reference.columns[0]!.name, reference]),
+  )
+  const values = Object.values(fields).map((column) => {
+    const old = sql`${sql.identifier('old')}.${sql.identifier(column.name)}`
+    const reference = setNull.get(column.name)
+    if (!reference) return old
+    const [parentId] = reference.foreignColumns
+    return sql`(select ${parentId} from ${reference.foreignTable} where ${parentId} = ${old} for key share)`
+  })
+  return sql.join(values, sql`, `)
+}
+
 export type RestoreOutcome = { row: Record<string, unknown> | null; castings_restored: number; exists: boolean; deleted: boolean }
 
 /**
@@ -76,7 +102,7 @@ export async function restoreDeleted(db: Database, writer: SQL, resource: Resour
     ),
     restored as (
       insert into ${table} (${columnList(resource.fields)}) overriding system value
-      select ${columnList(resource.fields, 'old')} from last_delete, jsonb_populate_record(null::${table}, last_delete.before) as old
+      select ${restoredValues(table, resource.fields)} from last_delete, jsonb_populate_record(null::${table}, last_delete.before) as old
       where not exists (select 1 from ${table} where id = ${id}) and ${writer} and ${inTurn([resource.one, id])}
       returning ${rowJson(resource.fields, resource.many)} as row
     ),
