@@ -4,6 +4,9 @@ import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { NeonDbError } from './db/neon-http.ts'
 
+/** V8's Error: how many frames a new Error captures. */
+const V8Error = Error as ErrorConstructor & { stackTraceLimit?: number }
+
 /**
  * The one error type. Handlers and middleware throw it; `onError` turns it
  * into the envelope of API.md section 2, with any headers it carries
@@ -13,7 +16,11 @@ export class ApiError extends HTTPException {
   readonly headers: Record<string, string>
 
   constructor(status: ContentfulStatusCode, message: string, options: { headers?: Record<string, string>; cause?: unknown } = {}) {
+    // No stack: an answer's stack is never logged (loggable()), and V8 captures one in every Error, each 4xx included.
+    const limit = V8Error.stackTraceLimit
+    V8Error.stackTraceLimit = 0
     super(status, { message, cause: options.cause })
+    V8Error.stackTraceLimit = limit
     this.headers = options.headers ?? {}
   }
 }
