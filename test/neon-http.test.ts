@@ -1,6 +1,6 @@
 import { type FullQueryResults, neon, neonConfig, types } from '@neondatabase/serverless'
 import { describe, expect, it } from 'vitest'
-import { NeonDbError, sqlOverHttp } from '../src/db/neon-http'
+import { NeonDbError, type SqlOverHttpConfig, sqlOverHttp } from '../src/db/neon-http'
 import { bindings } from './helpers'
 
 // src/db/neon-http.ts replaces @neondatabase/serverless's HTTP path in the
@@ -35,6 +35,21 @@ async function failureOf(run: () => PromiseLike<unknown>) {
     return error as NeonDbError
   }
   throw new Error('expected the statement to fail')
+}
+
+/** Our client to the test database, and how many round trips it has sent. */
+function counting(options: Pick<SqlOverHttpConfig, 'resend'> = {}) {
+  let sent = 0
+  const client = sqlOverHttp({
+    connectionString: bindings.DATABASE_URL,
+    endpoint,
+    fetch: (input, init) => {
+      sent++
+      return fetch(input, init)
+    },
+    ...options,
+  })
+  return { client, sent: () => sent }
 }
 
 const errorFields = (error: NeonDbError) => ({
@@ -150,37 +165,19 @@ describe('src/db/neon-http.ts against @neondatabase/serverless', () => {
   })
 
   it('sends a refused round trip again only while `resend` says so', async () => {
-    let attempts = 0
-    const counting = sqlOverHttp({
-      connectionString: bindings.DATABASE_URL,
-      endpoint,
-      fetch: (input, init) => {
-        attempts++
-        return fetch(input, init)
-      },
-      resend: (error, attempt) => error.code === '40001' && attempt < 3,
-    })
+    const { client, sent } = counting({ resend: (error, attempt) => error.code === '40001' && attempt < 3 })
     const refusal = `do $$ begin raise exception 'refused' using errcode = '40001'; end $$`
-    expect((await failureOf(() => counting.query(refusal))).code).toBe('40001')
-    expect(attempts).toBe(3)
-    attempts = 0
-    expect((await failureOf(() => counting.query('selec 1'))).code).toBe('42601')
-    expect(attempts).toBe(1)
+    expect((await failureOf(() => client.query(refusal))).code).toBe('40001')
+    expect(sent()).toBe(3)
+    expect((await failureOf(() => client.query('selec 1'))).code).toBe('42601')
+    expect(sent()).toBe(4)
   })
 
   it('sends a statement only when it is awaited, as drizzle batch expects', async () => {
-    let sent = 0
-    const counting = sqlOverHttp({
-      connectionString: bindings.DATABASE_URL,
-      endpoint,
-      fetch: (input, init) => {
-        sent++
-        return fetch(input, init)
-      },
-    })
-    const pending = counting.query('select 1 as one')
-    expect(sent).toBe(0)
+    const { client, sent } = counting()
+    const pending = client.query('select 1 as one')
+    expect(sent()).toBe(0)
     expect((await pending).rows).toEqual([{ one: 1 }])
-    expect(sent).toBe(1)
+    expect(sent()).toBe(1)
   })
 })

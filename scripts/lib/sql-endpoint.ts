@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import pg from 'pg'
+import { ERROR_FIELDS } from '../../src/db/neon-http.ts'
 
 // What Neon's proxy is to Neon, this is to a plain Postgres (PGlite's socket or
 // a local server): Neon's SQL-over-HTTP, so the Worker runs on this machine
@@ -38,26 +39,6 @@ export type SqlEndpoint = {
 
 type Target = { host: string; port: number }
 export type Query = { query: string; params?: unknown[] }
-
-/** The fields of a Postgres error that Neon's proxy passes on, as the driver reads them back. */
-const ERROR_FIELDS = [
-  'severity',
-  'code',
-  'detail',
-  'hint',
-  'position',
-  'internalPosition',
-  'internalQuery',
-  'where',
-  'schema',
-  'table',
-  'column',
-  'dataType',
-  'constraint',
-  'file',
-  'line',
-  'routine',
-] as const
 
 const ISOLATION_LEVELS: Record<string, string> = {
   ReadUncommitted: 'read uncommitted',

@@ -7,19 +7,24 @@
 // @see https://github.com/neondatabase/serverless/blob/main/src/httpQuery.ts
 // @see https://github.com/neondatabase/neon/blob/main/proxy/src/serverless/sql_over_http.rs
 
-/** The fields of a Postgres error that Neon passes on with its message. */
-const ERROR_FIELDS = [
+/** The fields of a Postgres error that Neon's proxy passes on with its message (scripts/lib/sql-endpoint.ts sends the same). */
+export const ERROR_FIELDS = [
   'severity',
   'code',
   'detail',
   'hint',
   'position',
+  'internalPosition',
+  'internalQuery',
   'where',
   'schema',
   'table',
   'column',
   'dataType',
   'constraint',
+  'file',
+  'line',
+  'routine',
 ] as const
 
 /** A statement Neon refused or failed (with the server's SQLSTATE in `code`), or a round trip that did not come back. */
@@ -32,12 +37,17 @@ export class NeonDbError extends Error {
   detail?: string
   hint?: string
   position?: string
+  internalPosition?: string
+  internalQuery?: string
   where?: string
   schema?: string
   table?: string
   column?: string
   dataType?: string
   constraint?: string
+  file?: string
+  line?: string
+  routine?: string
 }
 
 type Options = { arrayMode?: boolean }
