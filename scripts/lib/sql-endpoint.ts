@@ -6,7 +6,9 @@ import { ERROR_FIELDS } from '../../src/db/neon-http.ts'
 
 // What Neon's proxy is to Neon, this is to a plain Postgres (PGlite's socket or
 // a local server): Neon's SQL-over-HTTP, so the Worker runs on this machine
-// through the same `neon()` driver path as in production. One POST is one
+// through the same client (src/db/neon-http.ts) as in production, and
+// @neondatabase/serverless's `neon()` (test/node/sql-endpoint.test.ts) reads it
+// as it reads Neon. One POST is one
 // round trip; behind it, a pool of persistent connections, as Neon keeps.
 // It refuses what Neon's proxy refuses and keeps no more state between
 // requests than it keeps (API.md C6), so what passes here passes on Neon.
