@@ -2,7 +2,6 @@ import { sql } from 'drizzle-orm'
 import fc from 'fast-check'
 import { generateKeyPair } from 'jose'
 import { describe, expect, inject, it } from 'vitest'
-import * as z from 'zod'
 import type { Database as Db } from '../src/db/client'
 import { castingFields } from '../src/db/fields'
 import { castings, events } from '../src/db/schema'
@@ -11,6 +10,7 @@ import { contentHash } from '../src/queries/changes'
 import type { DeclaredResource } from '../src/resources/declare'
 import { fetchWorker, tokenFor, withDb } from './helpers'
 import { foreignKeysOf, parentsFirst, registered, resourceOf } from './registry'
+import { bodiesOf } from './values'
 
 // Property-based fuzzing over every route: whatever arrives, the answer is
 // never a 500 (nor a 503 while the database is up), every error is exactly the
@@ -181,58 +181,12 @@ const validish = fc.record(
 /** Lists of those, as a bulk create or a cast replacement holds them, with other values among them. */
 const validishList = fc.array(fc.oneof({ weight: 5, arbitrary: validish }, { weight: 1, arbitrary: fieldValue }), { maxLength: 6 })
 
-const name = fc
-  .string({ minLength: 1, maxLength: 30 })
-  .filter((value) => value.trim() === value && value.length > 0 && !value.includes('\u0000'))
-const day = fc
-  .date({ min: new Date('1900-01-01'), max: new Date('2100-12-31'), noInvalidDate: true })
-  .map((date) => date.toISOString().slice(0, 10))
 const fee = fc.record({
   fee: fc.oneof(
     fc.constant(null),
     fc.integer({ min: 0, max: 1_000_000 }).map((cents) => cents / 100),
   ),
 })
-
-/**
- * Valid values of a body's field, found from its schema: an integer within
- * its bounds, text matching its pattern if it has one (an email address), or
- * else text of the first kind it mostly accepts (a name, a day); each value
- * one it accepts.
- */
-function valuesOf(field: z.ZodType): fc.Arbitrary<unknown> {
-  type Json = { type?: string; minimum?: number; exclusiveMinimum?: number; maximum?: number; maxLength?: number; pattern?: string }
-  const schema = z.toJSONSchema(field, { io: 'input', unrepresentable: 'any' }) as Json & { anyOf?: Json[] }
-  // A nullable field (an optional foreign key, `agent_id`): null, or a value of its other kind.
-  const json = schema.anyOf?.find((kind) => kind.type !== 'null') ?? schema
-  const orNull = (values: fc.Arbitrary<unknown>) => (json === schema ? values : fc.oneof(fc.constant(null), values))
-  const min = json.minimum ?? (json.exclusiveMinimum === undefined ? 0 : json.exclusiveMinimum + 1)
-  if (json.type === 'integer') return orNull(fc.integer({ min, max: json.maximum ?? 2_147_483_647 }))
-  // A number (a fee, a commission): hundredths within its bounds, those it accepts.
-  const accepts = (value: unknown) => field.safeParse(value).success
-  if (json.type === 'number')
-    return orNull(
-      fc
-        .integer({ min: Math.ceil(min * 100), max: Math.floor((json.maximum ?? 1_000_000) * 100) })
-        .map((n) => n / 100)
-        .filter(accepts),
-    )
-  const fits = (text: string) => text.length <= (json.maxLength ?? Number.POSITIVE_INFINITY)
-  const kinds = json.pattern ? [fc.stringMatching(new RegExp(json.pattern)).filter(fits)] : [name.filter(fits), day]
-  const accepted = (value: unknown) => field.safeParse(value).success
-  const kind = kinds.find((arbitrary) => fc.sample(arbitrary, { seed: 1, numRuns: 20 }).filter(accepted).length >= 10)
-  if (!kind) throw new Error(`no values for a field of the kind ${JSON.stringify(json)}: teach valuesOf() one`)
-  return orNull(kind.filter(accepted))
-}
-
-/** A body of `schema`: each field valid, the required ones present, the others present or not; with `atLeastOne`, never empty. */
-function bodiesOf(schema: z.ZodObject, atLeastOne = false) {
-  const { required = [] } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as { required?: string[] }
-  const fields = Object.fromEntries(Object.entries(schema.shape).map(([key, field]) => [key, valuesOf(field as z.ZodType)]))
-  return fc
-    .record(fields, { requiredKeys: required })
-    .filter((body) => (!atLeastOne || Object.keys(body).length > 0) && schema.safeParse(body).success)
-}
 
 /** Each resource's creates and changes, by its path (`actors`). */
 const bodies = new Map(
