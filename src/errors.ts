@@ -58,25 +58,31 @@ const UNAVAILABLE_SQLSTATE = /^(08|53|57|58|40001|40P01)/
 function isDatabaseUnavailable(error: unknown): boolean {
   if (!(error instanceof DrizzleQueryError || error instanceof NeonDbError)) return false
   // An answer over Neon's 10 MiB (HTTP 507) is no outage: every route is bounded, so it is a bug, and a retry would fail alike.
-  const failure = error instanceof DrizzleQueryError ? error.cause : error
+  const failure = failureOf(error)
   if (failure instanceof NeonDbError && failure.status === 507) return false
   const sqlState = sqlStateOf(error)
   return sqlState === undefined || UNAVAILABLE_SQLSTATE.test(sqlState)
 }
 
+const stringField = (error: unknown, key: string) => {
+  const value = (error as Record<string, unknown> | null)?.[key]
+  return typeof value === 'string' ? value : undefined
+}
+
+/** The driver's error under drizzle's DrizzleQueryError, which wraps a failed statement (a batch fails with it bare). */
+const failureOf = (error: unknown) => (error instanceof DrizzleQueryError ? error.cause : error)
+
 /** The SQLSTATE of a failed statement, if the server answered one. */
 export function sqlStateOf(error: unknown): string | undefined {
-  const failure = error instanceof DrizzleQueryError ? error.cause : error
-  const code = (failure as { code?: unknown } | undefined)?.code
-  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined
+  const code = stringField(failureOf(error), 'code')
+  return code !== undefined && /^[0-9A-Z]{5}$/.test(code) ? code : undefined
 }
 
 /** The constraint a failed statement violated, if the server named one. */
-export function constraintOf(error: unknown): string | undefined {
-  const failure = error instanceof DrizzleQueryError ? error.cause : error
-  const constraint = (failure as { constraint?: unknown } | undefined)?.constraint
-  return typeof constraint === 'string' ? constraint : undefined
-}
+export const constraintOf = (error: unknown) => stringField(failureOf(error), 'constraint')
+
+/** The server's detail of a failed statement (`Key (email)=(a@b.c) already exists.`): for answers, never for logs. */
+export const detailOf = (error: unknown) => stringField(failureOf(error), 'detail')
 
 /** How much of an error's message a log line keeps. */
 const MAX_LOGGED_MESSAGE = 300
@@ -100,10 +106,6 @@ const messageOf = (error: unknown) => {
   const message = (error as { message?: unknown } | null)?.message
   return typeof message === 'string' ? message : String(error)
 }
-const stringField = (error: unknown, key: string) => {
-  const value = (error as Record<string, unknown> | null)?.[key]
-  return typeof value === 'string' ? value : undefined
-}
 
 /**
  * What a log line may say about an error: its kind, the SQLSTATE and
@@ -114,7 +116,7 @@ const stringField = (error: unknown, key: string) => {
  */
 export function loggable(error: unknown) {
   const query = error instanceof DrizzleQueryError
-  const source = query ? error.cause : error
+  const source = failureOf(error)
   return {
     error: nameOf(error),
     cause: query ? nameOf(source) : undefined,

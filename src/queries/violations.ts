@@ -1,14 +1,11 @@
 import { getTableName } from 'drizzle-orm'
-import { DrizzleQueryError } from 'drizzle-orm/errors'
-import { ApiError, constraintOf, notFoundIn, sqlStateOf } from '../errors.ts'
+import { ApiError, constraintOf, detailOf, notFoundIn, sqlStateOf } from '../errors.ts'
+import { capitalized } from '../words.ts'
 import type { Resource } from './resources.ts'
-
-const capitalized = (text: string) => text.replace(/^./, (first) => first.toUpperCase())
 
 /** The column and value a unique or foreign key violation names (`Key (email)=(a@b.c) already exists.`). */
 function keyOf(error: unknown) {
-  const detail = (error instanceof DrizzleQueryError ? error.cause : error) as { detail?: unknown } | undefined
-  const [, column, value] = /^Key \((\w+)\)=\((.*)\)/.exec(typeof detail?.detail === 'string' ? detail.detail : '') ?? []
+  const [, column, value] = /^Key \((\w+)\)=\((.*)\)/.exec(detailOf(error) ?? '') ?? []
   return column === undefined || value === undefined ? undefined : { column, value }
 }
 

@@ -8,6 +8,7 @@ import { containing } from '../queries/listing.ts'
 import { rowsReferencing } from '../queries/related.ts'
 import { extended, listResponse, successSchema } from '../schemas/common.ts'
 import { checkCursor, includeParam, type Paging, pagingParams, type Sort as Sorting, sortParam, textParam } from '../schemas/listing.ts'
+import { capitalized } from '../words.ts'
 
 // What a resource is, written once (its file in src/resources/), and what
 // follows from it: the list's query string, the response schemas, the 404.
@@ -114,8 +115,6 @@ export type Declaration<
    */
   examples: { create: (n: number) => z.input<Create>; update: z.input<Update>; invalid: Partial<Record<keyof z.input<Update>, unknown>> }
 }
-
-const capitalized = (text: string) => text.replace(/^./, (first) => first.toUpperCase())
 
 /** `{ [key]: value }`, typed with the key's name. */
 const keyed = <Key extends string, Value extends z.ZodType>(key: Key, value: Value) => ({ [key]: value }) as Record<Key, Value>

@@ -18,6 +18,7 @@ import type { DeclaredResource } from '../resources/declare.ts'
 import { deletedSchema } from '../schemas/common.ts'
 import { historyQuery, historyResponse } from '../schemas/history.ts'
 import { jsonBody, optionalQuery, pathIds, validate } from '../validation.ts'
+import { capitalized } from '../words.ts'
 
 // The routes every resource has, each built from its declaration
 // (src/resources/): a resource's sub-app lists them as its route table
@@ -30,7 +31,6 @@ const factory = createFactory<AppEnv>()
 /** The body a handler answers, as the response schema's input: the schema documents the route and types the client. */
 type Body<Schema extends z.ZodType> = z.input<Schema>
 
-const capitalized = (text: string) => text.replace(/^./, (first) => first.toUpperCase())
 /** An operation's name (`getActor`, part of the API: generated clients name their methods by it), tag and summary. */
 const named = (resource: DeclaredResource, operationId: string, summary: string) => ({
   operationId,
