@@ -54,11 +54,17 @@ const rowStatements = new WeakMap<Database, Map<string, ReturnType<typeof rowSta
 
 /** The row, with its ETag; with `include`, its embedded list too, which the ETag covers: one statement. */
 export async function getRow(db: Database, resource: DeclaredResource, id: number, include: string | undefined) {
-  const statements = rowStatements.get(db) ?? new Map<string, ReturnType<typeof rowStatement>>()
-  rowStatements.set(db, statements)
+  let statements = rowStatements.get(db)
+  if (!statements) {
+    statements = new Map()
+    rowStatements.set(db, statements)
+  }
   const key = `${resource.many} ${include ?? ''}`
-  const statement = statements.get(key) ?? rowStatement(db, resource, include)
-  statements.set(key, statement)
+  let statement = statements.get(key)
+  if (!statement) {
+    statement = rowStatement(db, resource, include)
+    statements.set(key, statement)
+  }
   const [row] = await statement.execute({ id })
   return row as (Record<string, unknown> & { etag: string }) | undefined
 }
