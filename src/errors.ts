@@ -2,6 +2,7 @@ import { DrizzleQueryError } from 'drizzle-orm/errors'
 import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import { errors as joseErrors } from 'jose'
 import { NeonDbError } from './db/neon-http.ts'
 
 /** V8's Error: how many frames a new Error captures. */
@@ -95,11 +96,20 @@ function cut(text: string, max: number): string {
   return chars.length > max ? `${chars.slice(0, max).join('')}…` : text
 }
 
-// Many errors leave `name` as "Error" (DrizzleQueryError does); their class says more.
+/**
+ * The kind of error a log line names. Not from its class's name: the deployed
+ * bundle is minified without names (wrangler.toml, `keep_names`), where
+ * DrizzleQueryError is `Ge`; and many errors leave `name` as "Error" (it does),
+ * or set it from their class's name (jose's do), so those are named here.
+ */
 const nameOf = (error: unknown) => {
   if (typeof error !== 'object' || error === null) return typeof error
+  if (error instanceof DrizzleQueryError) return 'DrizzleQueryError'
+  if (error instanceof ApiError) return 'ApiError'
+  if (error instanceof HTTPException) return 'HTTPException'
+  if (error instanceof joseErrors.JOSEError) return error.code
   const { name } = error as { name?: unknown }
-  return typeof name === 'string' && name !== 'Error' ? name : error.constructor.name || 'Object'
+  return typeof name === 'string' ? name : 'Object'
 }
 // The driver's socket errors are events with a message, not Errors.
 const messageOf = (error: unknown) => {

@@ -1,7 +1,10 @@
 import { sql } from 'drizzle-orm'
 import { DrizzleQueryError } from 'drizzle-orm/errors'
+import { HTTPException } from 'hono/http-exception'
+import { errors as joseErrors } from 'jose'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { loggable } from '../src/errors'
+import { NeonDbError } from '../src/db/neon-http'
+import { ApiError, loggable } from '../src/errors'
 import { callJson, setDatabase, tokenFor, withDb } from './helpers'
 
 // What responses and logs must never carry: values, statements, unbounded echoes.
@@ -65,6 +68,27 @@ describe('the error log line', () => {
     expect(fields.message.endsWith('…')).toBe(true)
     expect(fields).toMatchObject({ error: 'DrizzleQueryError', cause: 'Error', sqlState: 'XX000', stack: undefined })
     expect(JSON.stringify(fields)).not.toMatch(/Zanzibar|insert into/)
+  })
+})
+
+describe('the kind of error a log line names', () => {
+  /** A class as the deployed bundle has it: minified without names (wrangler.toml, `keep_names = false`). */
+  // biome-ignore lint/suspicious/noExplicitAny: a class extending a type parameter must take `...args: any[]` (TS2545).
+  const minified = <Class extends new (...args: any[]) => object>(Base: Class): Class => {
+    const Renamed = class extends Base {}
+    Object.defineProperty(Renamed, 'name', { value: 'Ge' })
+    return Renamed
+  }
+
+  it('is read from the error, not from its class name, which minifying took', () => {
+    const MinifiedQueryError = minified(DrizzleQueryError)
+    const query = loggable(new MinifiedQueryError('select 1', [], new TypeError('fetch failed')))
+    expect(query).toMatchObject({ error: 'DrizzleQueryError', cause: 'TypeError' })
+    // jose sets `name` from its class's name; its code says the same and survives minifying.
+    expect(loggable(new (minified(joseErrors.JWKSTimeout))()).error).toBe('ERR_JWKS_TIMEOUT')
+    expect(loggable(new (minified(ApiError))(503, 'auth service unavailable.')).error).toBe('ApiError')
+    expect(loggable(new (minified(HTTPException))(500)).error).toBe('HTTPException')
+    expect(loggable(new (minified(NeonDbError))('refused')).error).toBe('NeonDbError')
   })
 })
 
