@@ -1,11 +1,13 @@
 // `npm run bench -- --cpu [--quick]`: the Worker's CPU per request where it is
 // real. The deploy bundle (`wrangler deploy --dry-run`) runs in plain workerd
-// from a minimal configuration, beside two floors built and run the same way:
-// a bare Hono Worker answering a constant, and one that also verifies an RS256
-// token with jose. Requests go to all three in rounds, interleaved, so the
-// machine's noise falls on each alike; each case is reported as CPU per
-// request of the workerd process and as a ratio to the bare hello of the same
-// round. Figures are printed, never asserted.
+// from a minimal configuration, beside floors built and run the same way: a
+// bare Hono Worker answering a constant, one that also verifies an RS256 token
+// with jose, and (for start-up) one that also validates a query with zod.
+// Requests go to all of them in rounds, interleaved, so the machine's noise
+// falls on each alike; each case is reported as CPU per request of the workerd
+// process and as a ratio to the bare hello of the same round, each start-up as
+// a ratio to the bare Hono + jose started in the same turn. Figures are
+// printed, never asserted.
 
 import { mkdtempSync, rmSync } from 'node:fs'
 import { Agent, request } from 'node:http'
@@ -24,7 +26,7 @@ type Request = { method?: string; path: string; headers?: Record<string, string>
 type Case = {
   name: string
   /** Which Worker answers it: this API, a floor, or the API as built elsewhere (`--baseline`). */
-  target: 'app' | 'hello' | 'jose' | 'baseline'
+  target: 'app' | 'hello' | 'jose' | 'zod' | 'baseline'
   request: () => Request
   expect: number
   /** A route that may not exist yet: measured only if it answers `expect`, reported as missing otherwise. */
@@ -34,7 +36,8 @@ type Case = {
 /** Token subjects taken in turn, so the rate limit (600 a minute per subject) never answers. */
 const SUBJECTS = 256
 const CONCURRENCY = 8
-const STARTS = 5
+/** Cold starts of each Worker: a start-up moves by ±20 % on these machines; the per-turn ratios move less. */
+const STARTS = { quick: 5, full: 15 }
 
 /**
  * `baseline`: a bundle built elsewhere (`wrangler deploy --dry-run --outdir <dir>`, say from the commit
@@ -66,6 +69,7 @@ export async function cpuBench({ quick, server, baseline }: { quick: boolean; se
     const app = join(work, 'app', 'index.js')
     const hello = bundleWorker('scripts/lib/bench-workers/bare-hello.ts', join(work, 'hello'))
     const jose = bundleWorker('scripts/lib/bench-workers/bare-jose.ts', join(work, 'jose'))
+    const zod = bundleWorker('scripts/lib/bench-workers/bare-zod.ts', join(work, 'zod'))
     const auth = {
       AUTH0_ISSUER: issuer.config.AUTH0_ISSUER,
       AUTH0_AUDIENCE: issuer.config.AUTH0_AUDIENCE,
@@ -87,6 +91,7 @@ export async function cpuBench({ quick, server, baseline }: { quick: boolean; se
       },
       hello: { script: hello, vars: {} },
       jose: { script: jose, vars: auth },
+      zod: { script: zod, vars: auth },
       baseline: { script: baseline ?? '', vars: {} },
     }
     workers.baseline = { ...workers.app, script: baseline ?? '' }
@@ -176,16 +181,25 @@ export async function cpuBench({ quick, server, baseline }: { quick: boolean; se
     }
 
     // --- start-up: CPU to the first answer, cold -----------------------------
-    console.log(`\n## Start-up: CPU of a fresh workerd process until its first answer, ${STARTS} cold starts each, in turn`)
+    const starts = quick ? STARTS.quick : STARTS.full
+    console.log(
+      `\n## Start-up: CPU of a fresh workerd process until its first answer, ${starts} cold starts each, in turns; ratios to the floors started in the same turn`,
+    )
     const firstRequests: Array<[Case['target'], string, Case]> = [
       ['hello', 'bare Hono hello (GET /)', helloCase],
       ['jose', 'bare Hono + jose (GET /, a token verified, JWKS fetched)', joseCase],
+      [
+        'zod',
+        'bare Hono + jose + zod (GET /actors?page=0: a token verified, JWKS fetched, the query validated, 400): the floor of a fully lazy API',
+        { ...dbLessCase, target: 'zod' },
+      ],
       ['app', 'this API (GET /actors?page=0: a token verified, JWKS fetched, 400)', dbLessCase],
       ...(baseline ? [['baseline', 'the baseline, the same', dbLessCase] as [Case['target'], string, Case]] : []),
     ]
     const startSamples = new Map<Case['target'], number[]>(firstRequests.map(([target]) => [target, []]))
-    for (let i = 0; i < STARTS; i++) {
-      for (const [target, , first] of firstRequests) {
+    for (let i = 0; i < starts; i++) {
+      // Each turn in another order, so no Worker always starts after the same one.
+      for (const [target, , first] of i % 2 ? [...firstRequests].reverse() : firstRequests) {
         const { port, child, stderr } = await start(target, `start-${target}`)
         const status = await firstAnswer(port, first.request(), child)
         if (status !== first.expect) throw new Error(`${target}: first answer ${status}, expected ${first.expect}\n${stderr()}`)
@@ -193,17 +207,19 @@ export async function cpuBench({ quick, server, baseline }: { quick: boolean; se
         await stop(child)
       }
     }
-    const joseStart = median(startSamples.get('jose')!)
-    const helloStart = median(startSamples.get('hello')!)
+    const joseStarts = startSamples.get('jose')!
+    const helloStarts = startSamples.get('hello')!
     table(
-      ['Worker', 'start-up CPU ms, median (min–max)', '× bare Hono + jose', '× bare hello'],
+      ['Worker', 'start-up CPU ms, median (min–max)', '× bare Hono + jose (min–max)', '× bare hello'],
       firstRequests.map(([target, label]) => {
         const samples = startSamples.get(target)!
+        const toJose = samples.map((ms, i) => ms / joseStarts[i]!)
+        const toHello = samples.map((ms, i) => ms / helloStarts[i]!)
         return [
           label,
           spread(samples, 1),
-          `${(median(samples) / joseStart).toFixed(2)}× bare+jose`,
-          `${(median(samples) / helloStart).toFixed(2)}× bare`,
+          `${median(toJose).toFixed(2)}× bare+jose (${range(toJose, 2)})`,
+          `${median(toHello).toFixed(2)}× bare`,
         ]
       }),
     )
