@@ -17,6 +17,10 @@ export type WriteOutcome = {
 
 const idOf = (resource: Resource) => resource.fields.id!
 
+/** Whether the row holds a value other than one of `changes`, as a boolean (false when they change nothing). */
+const differs = (resource: Resource, changes: Record<string, unknown>) =>
+  sql<boolean>`coalesce(${differsFrom(resource.fields, changes) ?? sql`false`}, false)`
+
 /**
  * Writes only if a value differs and `If-Match` (if any) matches the current
  * content, in one statement, so two clients racing on one ETag cannot both
@@ -39,7 +43,7 @@ export function updateRow(db: Database, writer: SQL, resource: Resource, id: num
   return db
     .execute<WriteOutcome>(sql`
     with before_write as (
-      select ${etag} as etag, coalesce(${differsFrom(resource.fields, changes) ?? sql`false`}, false) as differs
+      select ${etag} as etag, ${differs(resource, changes)} as differs
       from ${resource.table} where ${idOf(resource)} = ${id}
     ),
     written as (${update.getSQL()})
@@ -70,7 +74,7 @@ export function deleteRow(db: Database, writer: SQL, resource: Resource, id: num
  */
 export async function holdsChanges(db: Database, resource: Resource, id: number, changes: Record<string, unknown>) {
   const { rows } = await db.execute<{ holds: boolean }>(
-    sql`select not coalesce(${differsFrom(resource.fields, changes) ?? sql`false`}, false) as holds from ${resource.table} where ${idOf(resource)} = ${id}`,
+    sql`select not ${differs(resource, changes)} as holds from ${resource.table} where ${idOf(resource)} = ${id}`,
   )
   return rows[0]?.holds ?? false
 }
