@@ -29,17 +29,16 @@ export function valuesOf(field: z.ZodType): fc.Arbitrary<unknown> {
   const min = json.minimum ?? (json.exclusiveMinimum === undefined ? 0 : json.exclusiveMinimum + 1)
   if (json.type === 'integer') return orNull(fc.integer({ min, max: json.maximum ?? 2_147_483_647 }))
   // A number (a fee, a commission): hundredths within its bounds, those it accepts.
-  const accepts = (value: unknown) => field.safeParse(value).success
+  const accepted = (value: unknown) => field.safeParse(value).success
   if (json.type === 'number')
     return orNull(
       fc
         .integer({ min: Math.ceil(min * 100), max: Math.floor((json.maximum ?? 1_000_000) * 100) })
         .map((n) => n / 100)
-        .filter(accepts),
+        .filter(accepted),
     )
   const fits = (text: string) => text.length <= (json.maxLength ?? Number.POSITIVE_INFINITY)
   const kinds = json.pattern ? [fc.stringMatching(new RegExp(json.pattern)).filter(fits)] : [name.filter(fits), day]
-  const accepted = (value: unknown) => field.safeParse(value).success
   const kind = kinds.find((arbitrary) => fc.sample(arbitrary, { seed: 1, numRuns: 20 }).filter(accepted).length >= 10)
   if (!kind) throw new Error(`no values for a field of the kind ${JSON.stringify(json)}: teach valuesOf() one`)
   return orNull(kind.filter(accepted))
