@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync } from 'node:fs'
+import { copyFileSync, mkdirSync, renameSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { root } from './paths.ts'
 
@@ -12,5 +12,7 @@ export function prepareDocsAssets() {
   const bundle = join(root, 'node_modules/@scalar/api-reference/dist/browser/standalone.js')
   const target = join(root, 'public/docs/scalar.js')
   mkdirSync(dirname(target), { recursive: true })
-  copyFileSync(bundle, target)
+  // Copied aside, then renamed: a Worker starting meanwhile (another test run, wrangler dev) never reads half a file.
+  copyFileSync(bundle, `${target}.${process.pid}`)
+  renameSync(`${target}.${process.pid}`, target)
 }

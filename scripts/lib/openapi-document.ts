@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { app } from '../../src/index.ts'
 import { generateDocument } from '../../src/openapi.ts'
@@ -16,6 +16,8 @@ export async function writeOpenAPIDocument() {
   const document = await generateDocument(app, documentOptions)
   const target = join(root, 'public', DOCUMENT_ASSET)
   mkdirSync(dirname(target), { recursive: true })
-  writeFileSync(target, JSON.stringify(document))
+  // Written aside, then renamed: a Worker starting meanwhile (another test run, wrangler dev) never reads half a file.
+  writeFileSync(`${target}.${process.pid}`, JSON.stringify(document))
+  renameSync(`${target}.${process.pid}`, target)
   return target
 }
