@@ -35,7 +35,7 @@ export async function retentionBench({ server, quick }: { server: string; quick:
     await client.query(`insert into movies (title, release_date) select 'Movie ' || n, '2000-01-01' from generate_series(1, ${writers}) n`)
     const half = (first: number) => Array.from({ length: 500 }, (_, i) => ({ actor_id: first + i, fee: null }))
     const writer = sql`(select set_config('app.by', 'bench', true)) is not null`
-    const seconds = quick ? 5 : 20
+    const seconds = quick ? 3 : 20
     const until = Date.now() + seconds * 1000
     const started = Date.now()
     await Promise.all(
@@ -47,7 +47,7 @@ export async function retentionBench({ server, quick }: { server: string; quick:
     const writeRate = written / ((Date.now() - started) / 1000)
 
     // Removal: as many expired events and keys as one hour of those writes, or a share of it with --quick.
-    const expired = quick ? 200_000 : 2_000_000
+    const expired = quick ? 100_000 : 2_000_000
     await client.query('delete from events')
     await client.query(`insert into events (at, action, resource, keys, before, after)
       select now() - interval '400 days', 'update', 'actor', jsonb_build_object('actor_id', n % 1000 + 1),
