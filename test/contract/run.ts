@@ -428,8 +428,25 @@ let contract: Contract | undefined
 let scratch: ScratchDatabase | undefined
 const SERVER_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 try {
-  const healthy = await startDevServer()
-  stacks.push(healthy)
+  // Three stacks start at once (each spends seconds building and booting); the fourth needs the first's database.
+  scratch = await createScratchDatabase(SERVER_URL, 'casting_contract')
+  const starting = [
+    startDevServer(),
+    // A create waiting on a key another request holds: on a scratch database of the PostgreSQL server.
+    startDevServer({ env: { DATABASE_URL: scratch.url } }),
+    // The identity provider unreachable, and so no key cached: every protected route answers 503.
+    startDevServer({
+      env: {
+        AUTH0_ISSUER: DEV_ISSUER,
+        AUTH0_AUDIENCE: DEV_AUDIENCE,
+        AUTH0_JWKS_URL: `http://127.0.0.1:${await freePort()}/.well-known/jwks.json`,
+      },
+    }),
+  ] as const
+  // Each started one is stopped at the end, even when another failed to start.
+  const started = await Promise.allSettled(starting)
+  for (const result of started) if (result.status === 'fulfilled') stacks.push(result.value)
+  const [healthy, server, noIssuer] = await Promise.all(starting)
   contract = await loadContract(`${healthy.base}/openapi.json`)
   // The validator itself: it must flag what the document does not say, or its silence proves nothing.
   const json = new Headers({ 'Content-Type': 'application/json' })
@@ -449,23 +466,10 @@ try {
   await healthyStack(contract, healthy)
   await rateLimited(contract, healthy)
 
-  // A create waiting on a key another request holds: on a scratch database of the PostgreSQL server.
-  scratch = await createScratchDatabase(SERVER_URL, 'casting_contract')
-  const server = await startDevServer({ env: { DATABASE_URL: scratch.url } })
-  stacks.push(server)
   await keyInProgress(contract, server)
   await feedPastRetention(contract, server)
 
-  // The identity provider unreachable, and so no key cached: every protected route answers 503.
   console.log('\nFaults: the Worker logs each 503 below as an error, as it should.')
-  const noIssuer = await startDevServer({
-    env: {
-      AUTH0_ISSUER: DEV_ISSUER,
-      AUTH0_AUDIENCE: DEV_AUDIENCE,
-      AUTH0_JWKS_URL: `http://127.0.0.1:${await freePort()}/.well-known/jwks.json`,
-    },
-  })
-  stacks.push(noIssuer)
   const unverifiable = await mintDevToken('producer', { folder: noIssuer.dataDir })
   for (const [method, path, init] of everyOperation(contract, unverifiable)) {
     const { body } = await expectStatus(contract, 503, noIssuer.base, method, path, init)
