@@ -93,6 +93,16 @@ describe('PATCH with If-Match', () => {
     expect((await withDb((db) => db.select().from(actors)))[0]?.name).toBe('Ada')
   })
 
+  it('answers 412, not 422, for a stale ETag even when the body would change nothing', async () => {
+    await oneActor()
+    const token = await producer()
+    const etag = (await call('/actors/1', { token })).headers.get('ETag')!
+    await call('/actors/1', { method: 'PATCH', token, body: { age: 31 } })
+    const { status, body } = await callJson('/actors/1', { method: 'PATCH', token, body: { age: 31 }, headers: { 'If-Match': etag } })
+    expect(status).toBe(412)
+    expect(body).toEqual({ success: false, error: 412, message: 'resource has changed; fetch it again and retry.' })
+  })
+
   it('treats a weak ETag as never matching, and * as matching any', async () => {
     await oneActor()
     const token = await producer()
