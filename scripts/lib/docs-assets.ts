@@ -1,6 +1,6 @@
-import { copyFileSync, mkdirSync, renameSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { root } from './paths.ts'
+import { copyFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { root, writeAsset } from './paths.ts'
 
 /**
  * Puts Scalar's browser bundle among the Worker's static assets (public/, not
@@ -10,9 +10,5 @@ import { root } from './paths.ts'
 export function prepareDocsAssets() {
   // The package exports no path to its browser bundle; npm installs it here.
   const bundle = join(root, 'node_modules/@scalar/api-reference/dist/browser/standalone.js')
-  const target = join(root, 'public/docs/scalar.js')
-  mkdirSync(dirname(target), { recursive: true })
-  // Copied aside, then renamed: a Worker starting meanwhile (another test run, wrangler dev) never reads half a file.
-  copyFileSync(bundle, `${target}.${process.pid}`)
-  renameSync(`${target}.${process.pid}`, target)
+  writeAsset('docs/scalar.js', (aside) => copyFileSync(bundle, aside))
 }

@@ -1,9 +1,8 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { writeFileSync } from 'node:fs'
 import { app } from '../../src/index.ts'
 import { generateDocument } from '../../src/openapi.ts'
 import { DOCUMENT_ASSET, documentOptions } from '../../src/routes/docs.ts'
-import { root } from './paths.ts'
+import { writeAsset } from './paths.ts'
 
 /**
  * Generates the Worker's /openapi.json from its routes, with the real
@@ -14,10 +13,5 @@ import { root } from './paths.ts'
  */
 export async function writeOpenAPIDocument() {
   const document = await generateDocument(app, documentOptions)
-  const target = join(root, 'public', DOCUMENT_ASSET)
-  mkdirSync(dirname(target), { recursive: true })
-  // Written aside, then renamed: a Worker starting meanwhile (another test run, wrangler dev) never reads half a file.
-  writeFileSync(`${target}.${process.pid}`, JSON.stringify(document))
-  renameSync(`${target}.${process.pid}`, target)
-  return target
+  return writeAsset(DOCUMENT_ASSET, (aside) => writeFileSync(aside, JSON.stringify(document)))
 }
